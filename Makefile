@@ -1,0 +1,80 @@
+SHELL     := /bin/bash
+
+# ngx_iam: deps / build / test / bench / demo / fuzz
+#
+#   make deps     Debian packages and npm test clients (lockfile)
+#   make          build/libiam.a, build/iamctl, build/ngx_http_iam_module.so
+#   make test     engine unit tests under ASan+UBSan, then prove -r t/
+#   make bench    engine and nginx benchmarks
+#   make demo     a demo nginx protecting a sample service
+
+CC        ?= cc
+BUILD     := build
+NGX_SRC   ?= /usr/share/nginx/src
+
+WARN      := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
+CFLAGS    ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) -fPIC -Iengine/include
+LIBS      := -ljansson -lcrypto
+
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+             -fno-sanitize-recover=all
+
+ENGINE_SRC := $(sort $(wildcard engine/src/*.c))
+ENGINE_HDR := $(wildcard engine/include/iam/*.h engine/src/*.h)
+ENGINE_OBJ := $(ENGINE_SRC:engine/src/%.c=$(BUILD)/engine/%.o)
+SAN_OBJ    := $(ENGINE_SRC:engine/src/%.c=$(BUILD)/san/engine/%.o)
+TEST_SRC   := $(sort $(wildcard engine/tests/test_*.c))
+TEST_BIN   := $(TEST_SRC:engine/tests/%.c=$(BUILD)/san/tests/%)
+MODULE_SRC := $(wildcard ngx_iam_module/*.c ngx_iam_module/*.h) config
+
+.PHONY: all deps engine iamctl module test unit-test t-test bench demo \
+        fuzz clean
+
+all: engine iamctl module
+
+engine: $(BUILD)/libiam.a
+iamctl: $(BUILD)/iamctl
+
+$(BUILD)/engine/%.o: engine/src/%.c $(ENGINE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libiam.a: $(ENGINE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/iamctl: tools/iamctl.c $(BUILD)/libiam.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libiam.a $(LIBS)
+
+# The sanitizer build of the engine, for the unit tests.
+$(BUILD)/san/engine/%.o: engine/src/%.c $(ENGINE_HDR)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(SAN_FLAGS) $(WARN) -Iengine/include -c -o $@ $<
+
+$(BUILD)/san/tests/%: engine/tests/%.c engine/tests/tap.h $(SAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 $(SAN_FLAGS) $(WARN) -Iengine/include -Iengine/tests \
+	    -o $@ $< $(SAN_OBJ) $(LIBS)
+
+include mk/module.mk
+include mk/deps.mk
+
+test: unit-test t-test
+
+unit-test: $(TEST_BIN)
+	cd engine/tests && IAM_TESTDATA=$(abspath ../shared/testdata) \
+	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    prove --exec '' $(addprefix $(abspath .)/,$(TEST_BIN))
+
+t-test: all
+	prove -r t/
+
+bench: all
+	tools/bench/run
+
+demo: all
+	conf-examples/demo.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,19 @@
+# make deps: everything from Debian packages, test clients from npm's lockfile.
+
+DEBIAN_PACKAGES := build-essential clang llvm libclang-rt-14-dev valgrind \
+    perl curl ca-certificates nginx nginx-dev libpcre2-dev zlib1g-dev \
+    libssl-dev libjansson-dev libjsmn-dev wrk awscli python3-botocore \
+    nodejs npm jq
+
+deps:
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	missing=$$(for p in $(DEBIAN_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null \
+	    | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    $$SUDO apt-get update -q && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q \
+	        --no-install-recommends $$missing; \
+	fi
+	@if [ -f t/package-lock.json ]; then \
+	    cd t && npm ci --no-audit --no-fund --loglevel=error; fi

@@ -1,0 +1,1 @@
+module: ; @echo "(module build lands with the nginx glue)"
