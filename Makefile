@@ -44,8 +44,10 @@ $(BUILD)/libiam.a: $(ENGINE_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/iamctl: tools/iamctl.c $(BUILD)/libiam.a
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libiam.a $(LIBS)
+IAMCTL_SRC := $(wildcard tools/iamctl*.c)
+
+$(BUILD)/iamctl: $(IAMCTL_SRC) $(wildcard tools/*.h) $(BUILD)/libiam.a
+	$(CC) $(ALL_CFLAGS) -o $@ $(IAMCTL_SRC) $(BUILD)/libiam.a $(LIBS)
 
 # The sanitizer build of the engine, for the unit tests.
 $(BUILD)/san/engine/%.o: engine/src/%.c $(ENGINE_HDR)
