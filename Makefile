@@ -72,7 +72,10 @@ unit-test: $(TEST_BIN)
 t-test: all
 	prove -r t/
 
-bench: all
+$(BUILD)/bench_eval: engine/bench/bench_eval.c $(BUILD)/libiam.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libiam.a $(LIBS)
+
+bench: all $(BUILD)/bench_eval
 	tools/bench/run
 
 demo: all
