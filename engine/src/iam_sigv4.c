@@ -1,0 +1,1344 @@
+/*
+ * ngx_iam engine: AWS Signature Version 4 verification.
+ *
+ * iam_sigv4_parse() finds the auth and does every check that needs no
+ * secret; iam_sigv4_verify() recomputes the signature.  All crypto is
+ * OpenSSL's: SHA-256 by EVP, HMAC by HMAC(), the compare by CRYPTO_memcmp.
+ */
+
+#include <strings.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/crypto.h>
+#include <iam/iam_sigv4.h>
+#include "iam_sigv4_internal.h"
+
+
+typedef struct {
+    const char             *code;
+    int                     status;
+    const char             *message;
+} iam_sigv4_error_t;
+
+
+/* which presigned query parameter a name is, as an index */
+enum {
+    IAM_SIGV4_Q_ALGORITHM = 0,
+    IAM_SIGV4_Q_CREDENTIAL,
+    IAM_SIGV4_Q_DATE,
+    IAM_SIGV4_Q_EXPIRES,
+    IAM_SIGV4_Q_SIGNED_HEADERS,
+    IAM_SIGV4_Q_SIGNATURE,
+    IAM_SIGV4_Q_SECURITY_TOKEN,
+    IAM_SIGV4_Q_CONTENT_SHA256,
+    IAM_SIGV4_Q_LAST
+};
+
+
+static int iam_sigv4_fail(iam_sigv4_auth_t *auth, iam_sigv4_err_t err,
+    const char *detail);
+static int iam_sigv4_malformed(iam_sigv4_auth_t *auth, const char *detail);
+static int iam_sigv4_query_param(iam_str_t name);
+static int iam_sigv4_parse_header(iam_sigv4_auth_t *auth, iam_str_t value);
+static int iam_sigv4_parse_query(const iam_sigv4_request_t *req,
+    iam_sigv4_auth_t *auth);
+static int iam_sigv4_parse_credential(const iam_sigv4_conf_t *conf,
+    iam_sigv4_auth_t *auth);
+static int iam_sigv4_check_signed_headers(const iam_sigv4_conf_t *conf,
+    const iam_sigv4_request_t *req, iam_sigv4_auth_t *auth);
+static int iam_sigv4_is_signed(iam_str_t list, iam_str_t name);
+static int iam_sigv4_header_date(const iam_sigv4_request_t *req,
+    iam_sigv4_auth_t *auth);
+static int iam_sigv4_check_time(const iam_sigv4_conf_t *conf,
+    const iam_sigv4_request_t *req, iam_sigv4_auth_t *auth);
+static int iam_sigv4_payload_hash(const iam_sigv4_conf_t *conf,
+    const iam_sigv4_request_t *req, iam_sigv4_auth_t *auth);
+static const iam_str_t *iam_sigv4_find_header(const iam_sigv4_request_t *req,
+    const char *name, size_t *count);
+static int iam_sigv4_iso8601(iam_str_t s, time_t *t);
+static int iam_sigv4_http_date(iam_str_t s, time_t *t);
+static int iam_sigv4_digits(const char *s, size_t n, int *value);
+static time_t iam_sigv4_mktime(int year, int month, int day, int hour,
+    int min, int sec);
+static int iam_sigv4_is_hex(iam_str_t s, int lowercase);
+static int iam_sigv4_signing_key(const iam_sigv4_auth_t *auth,
+    iam_str_t secret, iam_sigv4_cache_t *cache, unsigned char *key);
+static int iam_sigv4_derive(const iam_sigv4_auth_t *auth, iam_str_t secret,
+    unsigned char *key);
+static int iam_sigv4_hmac(const void *key, size_t key_len, const void *data,
+    size_t len, unsigned char *out);
+static void iam_sigv4_hex_encode(char *hex, const unsigned char *bin,
+    size_t len);
+
+
+/* indexed by iam_sigv4_err_t; messages are S3's where S3 has one */
+static const iam_sigv4_error_t  iam_sigv4_errors[] = {
+    { "", 200, "" },
+    { "AuthorizationHeaderMalformed", 400,
+      "The authorization header is malformed" },
+    { "AuthorizationQueryParametersError", 400,
+      "Error parsing the query-string authentication parameters" },
+    { "IncompleteSignature", 400,
+      "The request signature does not conform to AWS standards: "
+      "Credential, SignedHeaders and Signature are required" },
+    { "InvalidArgument", 400,
+      "Only one auth mechanism allowed; only the X-Amz-Algorithm query "
+      "parameter or the Authorization header should be specified" },
+    { "InvalidArgument", 400,
+      "X-Amz-Expires must be a number of seconds from 1 to 604800" },
+    { "InvalidRequest", 400,
+      "Missing required header for this request: x-amz-content-sha256" },
+    { "InvalidArgument", 400,
+      "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, "
+      "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value" },
+    { "RequestHeaderSectionTooLarge", 400,
+      "Your request header section exceeds the maximum allowed size" },
+    { "AccessDenied", 403,
+      "AWS authentication requires a valid Date or x-amz-date header" },
+    { "RequestTimeTooSkewed", 403,
+      "The difference between the request time and the current time "
+      "is too large" },
+    { "AccessDenied", 403, "Request has expired" },
+    { "AccessDenied", 403, "Request is not valid yet" },
+    { "AccessDenied", 403,
+      "There were headers present in the request which were not signed" },
+    { "SignatureDoesNotMatch", 403, "The host header must be signed" },
+    { "SignatureDoesNotMatch", 403,
+      "A signed header is missing from the request" },
+    { "SignatureDoesNotMatch", 403,
+      "The request signature we calculated does not match the signature "
+      "you provided. Check your key and signing method." },
+    { "InvalidAccessKeyId", 403,
+      "The AWS Access Key Id you provided does not exist in our records." },
+    { "AccessDenied", 403, "Access Denied" },
+    { "InternalError", 500,
+      "We encountered an internal error. Please try again." },
+};
+
+
+static const iam_str_t  iam_sigv4_query_names[] = {
+    iam_string("X-Amz-Algorithm"),
+    iam_string("X-Amz-Credential"),
+    iam_string("X-Amz-Date"),
+    iam_string("X-Amz-Expires"),
+    iam_string("X-Amz-SignedHeaders"),
+    iam_string("X-Amz-Signature"),
+    iam_string("X-Amz-Security-Token"),
+    iam_string("X-Amz-Content-Sha256"),
+};
+
+
+static const char  *iam_sigv4_months[] = {
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+};
+
+
+const char *
+iam_sigv4_error_code(iam_sigv4_err_t err)
+{
+    if ((unsigned) err >= IAM_SIGV4_ERR_LAST) {
+        err = IAM_SIGV4_ERR_INTERNAL;
+    }
+
+    return iam_sigv4_errors[err].code;
+}
+
+
+int
+iam_sigv4_error_status(iam_sigv4_err_t err)
+{
+    if ((unsigned) err >= IAM_SIGV4_ERR_LAST) {
+        err = IAM_SIGV4_ERR_INTERNAL;
+    }
+
+    return iam_sigv4_errors[err].status;
+}
+
+
+const char *
+iam_sigv4_error_message(iam_sigv4_err_t err)
+{
+    if ((unsigned) err >= IAM_SIGV4_ERR_LAST) {
+        err = IAM_SIGV4_ERR_INTERNAL;
+    }
+
+    return iam_sigv4_errors[err].message;
+}
+
+
+void
+iam_sigv4_conf_init(iam_sigv4_conf_t *conf, iam_str_t region,
+    iam_str_t service)
+{
+    memset(conf, 0, sizeof(iam_sigv4_conf_t));
+
+    conf->region = region;
+    conf->service = service;
+    conf->skew = IAM_SIGV4_DEFAULT_SKEW;
+    conf->s3 = iam_str_eq_cstr(service, "s3");
+    conf->normalize_path = !conf->s3;
+    conf->double_encode = !conf->s3;
+    conf->require_content_sha256 = conf->s3;
+}
+
+
+void *
+iam_sigv4_scratch_alloc(void *data, size_t size)
+{
+    char                 *p;
+    uintptr_t             a;
+    iam_sigv4_scratch_t  *scratch;
+
+    scratch = data;
+
+    a = ((uintptr_t) scratch->pos + 15) & ~(uintptr_t) 15;
+    p = (char *) a;
+
+    if (p > scratch->end || (size_t) (scratch->end - p) < size) {
+        return NULL;
+    }
+
+    scratch->pos = p + size;
+
+    return p;
+}
+
+
+void
+iam_sigv4_cache_init(iam_sigv4_cache_t *cache)
+{
+    OPENSSL_cleanse(cache, sizeof(iam_sigv4_cache_t));
+}
+
+
+int
+iam_sigv4_parse(const iam_sigv4_conf_t *conf, const iam_sigv4_request_t *req,
+    iam_sigv4_auth_t *auth)
+{
+    int               query, q;
+    size_t            n;
+    iam_str_t         name, value;
+    const char       *pos, *end;
+    const iam_str_t  *authz;
+
+    memset(auth, 0, sizeof(iam_sigv4_auth_t));
+
+    authz = iam_sigv4_find_header(req, "authorization", &n);
+
+    query = 0;
+    pos = req->query.data;
+    end = req->query.data + req->query.len;
+
+    while (iam_sigv4_next_param(&pos, end, &name, &value)) {
+        q = iam_sigv4_query_param(name);
+
+        if (q == IAM_SIGV4_Q_ALGORITHM || q == IAM_SIGV4_Q_CREDENTIAL
+            || q == IAM_SIGV4_Q_SIGNATURE)
+        {
+            query = 1;
+            break;
+        }
+    }
+
+    if (!query
+        && (authz == NULL
+            || authz->len < sizeof("AWS4-") - 1
+            || memcmp(authz->data, "AWS4-", sizeof("AWS4-") - 1) != 0))
+    {
+        /* anonymous, or a scheme for another authenticator */
+        return IAM_DECLINED;
+    }
+
+    if (query && authz != NULL) {
+        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_MULTIPLE_AUTH,
+                              "both an Authorization header and "
+                              "X-Amz-* query parameters");
+    }
+
+    if (query) {
+        auth->presigned = 1;
+
+        if (iam_sigv4_parse_query(req, auth) != IAM_OK) {
+            return IAM_ERROR;
+        }
+
+    } else {
+        if (n > 1) {
+            return iam_sigv4_malformed(auth,
+                                       "more than one Authorization header");
+        }
+
+        if (iam_sigv4_parse_header(auth, *authz) != IAM_OK) {
+            return IAM_ERROR;
+        }
+    }
+
+    if (iam_sigv4_parse_credential(conf, auth) != IAM_OK) {
+        return IAM_ERROR;
+    }
+
+    if (!iam_sigv4_is_hex(auth->signature, 1)
+        || auth->signature.len != IAM_SIGV4_HEX_LEN)
+    {
+        return iam_sigv4_malformed(auth,
+                                   "the signature must be 64 lowercase hex "
+                                   "digits");
+    }
+
+    if (iam_sigv4_check_signed_headers(conf, req, auth) != IAM_OK) {
+        return IAM_ERROR;
+    }
+
+    if (!auth->presigned) {
+        if (iam_sigv4_header_date(req, auth) != IAM_OK) {
+            return IAM_ERROR;
+        }
+
+        authz = iam_sigv4_find_header(req, "x-amz-security-token", &n);
+
+        if (n > 1) {
+            return iam_sigv4_malformed(auth,
+                                       "more than one x-amz-security-token");
+        }
+
+        if (authz != NULL) {
+            auth->security_token = *authz;
+        }
+
+    } else if (iam_sigv4_iso8601(auth->date, &auth->time) != IAM_OK) {
+        return iam_sigv4_malformed(auth,
+                                   "X-Amz-Date must be in the ISO8601 Long "
+                                   "Format yyyyMMdd'T'HHmmss'Z'");
+    }
+
+    if (auth->date.len < 8
+        || !iam_str_eq((iam_str_t) { 8, auth->date.data }, auth->scope_date))
+    {
+        return iam_sigv4_malformed(auth,
+                                   "the credential scope date differs from "
+                                   "the request date");
+    }
+
+    if (iam_sigv4_check_time(conf, req, auth) != IAM_OK) {
+        return IAM_ERROR;
+    }
+
+    if (iam_sigv4_payload_hash(conf, req, auth) != IAM_OK) {
+        return IAM_ERROR;
+    }
+
+    return IAM_OK;
+}
+
+
+int
+iam_sigv4_verify(const iam_sigv4_conf_t *conf, const iam_sigv4_request_t *req,
+    iam_sigv4_auth_t *auth, iam_str_t secret, iam_sigv4_cache_t *cache)
+{
+    int            rc;
+    char          *sts, *p, hex[IAM_SIGV4_HEX_LEN + 1];
+    size_t         size;
+    unsigned char  key[32], mac[32];
+
+    if (auth->error != IAM_SIGV4_OK || auth->signature.len == 0) {
+        if (auth->error == IAM_SIGV4_OK) {
+            iam_sigv4_fail(auth, IAM_SIGV4_ERR_INTERNAL,
+                           "iam_sigv4_verify() before iam_sigv4_parse()");
+        }
+
+        return IAM_ERROR;
+    }
+
+    if (iam_sigv4_canonical_request(conf, req, auth, &auth->canonical_request)
+        != IAM_OK)
+    {
+        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_INTERNAL,
+                              "no memory for the canonical request");
+    }
+
+    if (iam_sigv4_sha256_hex(auth->canonical_request.data,
+                             auth->canonical_request.len, hex)
+        != IAM_OK)
+    {
+        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_INTERNAL, "SHA-256 failed");
+    }
+
+    size = sizeof(IAM_SIGV4_ALGORITHM) + auth->date.len + 1
+           + auth->scope.len + 1 + IAM_SIGV4_HEX_LEN;
+
+    sts = req->alloc(req->alloc_data, size);
+    if (sts == NULL) {
+        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_INTERNAL,
+                              "no memory for the string to sign");
+    }
+
+    p = sts;
+    memcpy(p, IAM_SIGV4_ALGORITHM "\n", sizeof(IAM_SIGV4_ALGORITHM));
+    p += sizeof(IAM_SIGV4_ALGORITHM);
+    memcpy(p, auth->date.data, auth->date.len);
+    p += auth->date.len;
+    *p++ = '\n';
+    memcpy(p, auth->scope.data, auth->scope.len);
+    p += auth->scope.len;
+    *p++ = '\n';
+    memcpy(p, hex, IAM_SIGV4_HEX_LEN);
+    p += IAM_SIGV4_HEX_LEN;
+
+    auth->string_to_sign.data = sts;
+    auth->string_to_sign.len = p - sts;
+
+    if (iam_sigv4_signing_key(auth, secret, cache, key) != IAM_OK
+        || iam_sigv4_hmac(key, sizeof(key), sts, p - sts, mac) != IAM_OK)
+    {
+        OPENSSL_cleanse(key, sizeof(key));
+        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_INTERNAL, "HMAC failed");
+    }
+
+    OPENSSL_cleanse(key, sizeof(key));
+
+    iam_sigv4_hex_encode(hex, mac, sizeof(mac));
+
+    rc = CRYPTO_memcmp(hex, auth->signature.data, IAM_SIGV4_HEX_LEN);
+
+    if (rc != 0) {
+        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_SIGNATURE_MISMATCH,
+                              "signature mismatch");
+    }
+
+    return IAM_OK;
+}
+
+
+int
+iam_sigv4_sha256_hex(const void *data, size_t len, char *hex)
+{
+    unsigned int   n;
+    unsigned char  md[EVP_MAX_MD_SIZE];
+
+    if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1 || n != 32) {
+        return IAM_ERROR;
+    }
+
+    iam_sigv4_hex_encode(hex, md, n);
+
+    return IAM_OK;
+}
+
+
+static int
+iam_sigv4_fail(iam_sigv4_auth_t *auth, iam_sigv4_err_t err,
+    const char *detail)
+{
+    auth->error = err;
+    auth->detail = detail;
+
+    return IAM_ERROR;
+}
+
+
+/* S3 names the same mistake differently for the header and the query */
+
+static int
+iam_sigv4_malformed(iam_sigv4_auth_t *auth, const char *detail)
+{
+    return iam_sigv4_fail(auth, auth->presigned
+                                ? IAM_SIGV4_ERR_QUERY_MALFORMED
+                                : IAM_SIGV4_ERR_HEADER_MALFORMED,
+                          detail);
+}
+
+
+/*
+ * Which auth parameter a raw query name is, decoded first so that
+ * "X-Amz-Signatur%65" is the signature here as in the canonical query.
+ */
+
+static int
+iam_sigv4_query_param(iam_str_t name)
+{
+    int        i;
+    char       buf[32];
+    iam_str_t  decoded;
+
+    if (name.len > sizeof(buf) || name.len < 10) {
+        return IAM_SIGV4_Q_LAST;
+    }
+
+    decoded.data = buf;
+    decoded.len = iam_sigv4_decode(buf, name.data, name.len);
+
+    for (i = 0; i < IAM_SIGV4_Q_LAST; i++) {
+        if (iam_str_eq(decoded, iam_sigv4_query_names[i])) {
+            return i;
+        }
+    }
+
+    /* clients spell it X-Amz-Content-SHA256 too */
+    if (iam_str_eq_icase(decoded,
+                         iam_sigv4_query_names[IAM_SIGV4_Q_CONTENT_SHA256]))
+    {
+        return IAM_SIGV4_Q_CONTENT_SHA256;
+    }
+
+    return IAM_SIGV4_Q_LAST;
+}
+
+
+/*
+ * AWS4-HMAC-SHA256 Credential=C, SignedHeaders=H, Signature=S
+ * in any order, with or without spaces after the commas.
+ */
+
+static int
+iam_sigv4_parse_header(iam_sigv4_auth_t *auth, iam_str_t value)
+{
+    const char  *s, *end, *key, *val;
+    size_t       key_len, val_len;
+    iam_str_t   *part;
+
+    if (value.len > IAM_SIGV4_MAX_AUTHORIZATION) {
+        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_TOO_LARGE,
+                              "the Authorization header is too long");
+    }
+
+    s = value.data;
+    end = value.data + value.len;
+
+    while (s < end && *s != ' ') {
+        s++;
+    }
+
+    auth->algorithm.data = value.data;
+    auth->algorithm.len = s - value.data;
+
+    if (!iam_str_eq_cstr(auth->algorithm, IAM_SIGV4_ALGORITHM)) {
+        return iam_sigv4_malformed(auth, "the algorithm must be "
+                                         IAM_SIGV4_ALGORITHM);
+    }
+
+    for ( ;; ) {
+        while (s < end && (*s == ' ' || *s == '\t')) {
+            s++;
+        }
+
+        if (s == end) {
+            break;
+        }
+
+        key = s;
+
+        while (s < end && *s != '=' && *s != ',') {
+            s++;
+        }
+
+        if (s == end || *s != '=') {
+            return iam_sigv4_malformed(auth,
+                                       "an Authorization part has no '='");
+        }
+
+        key_len = s++ - key;
+        val = s;
+
+        while (s < end && *s != ',') {
+            s++;
+        }
+
+        val_len = s - val;
+
+        while (val_len && (val[val_len - 1] == ' '
+                           || val[val_len - 1] == '\t'))
+        {
+            val_len--;
+        }
+
+        if (key_len == 10 && memcmp(key, "Credential", 10) == 0) {
+            part = &auth->credential;
+
+        } else if (key_len == 13 && memcmp(key, "SignedHeaders", 13) == 0) {
+            part = &auth->signed_headers;
+
+        } else if (key_len == 9 && memcmp(key, "Signature", 9) == 0) {
+            part = &auth->signature;
+
+        } else {
+            return iam_sigv4_malformed(auth,
+                                       "unknown Authorization part");
+        }
+
+        if (part->data != NULL) {
+            return iam_sigv4_malformed(auth,
+                                       "repeated Authorization part");
+        }
+
+        part->data = val;
+        part->len = val_len;
+
+        if (s < end) {
+            /* the comma: something must follow it */
+            s++;
+
+            while (s < end && (*s == ' ' || *s == '\t')) {
+                s++;
+            }
+
+            if (s == end) {
+                return iam_sigv4_malformed(auth, "trailing comma");
+            }
+        }
+    }
+
+    if (auth->credential.len == 0 || auth->signed_headers.len == 0
+        || auth->signature.len == 0)
+    {
+        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_INCOMPLETE_SIGNATURE,
+                              "Credential, SignedHeaders and Signature "
+                              "are required");
+    }
+
+    return IAM_OK;
+}
+
+
+static int
+iam_sigv4_parse_query(const iam_sigv4_request_t *req,
+    iam_sigv4_auth_t *auth)
+{
+    int          q, i, digits;
+    char        *buf;
+    time_t       expires;
+    iam_str_t    name, value, params[IAM_SIGV4_Q_LAST];
+    const char  *pos, *end;
+
+    memset(params, 0, sizeof(params));
+
+    buf = req->alloc(req->alloc_data, req->query.len);
+    if (buf == NULL) {
+        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_INTERNAL,
+                              "no memory for the query parameters");
+    }
+
+    pos = req->query.data;
+    end = req->query.data + req->query.len;
+
+    while (iam_sigv4_next_param(&pos, end, &name, &value)) {
+        q = iam_sigv4_query_param(name);
+
+        if (q == IAM_SIGV4_Q_LAST) {
+            continue;
+        }
+
+        if (params[q].data != NULL) {
+            return iam_sigv4_malformed(auth,
+                                       "repeated authentication parameter");
+        }
+
+        params[q].data = buf;
+        params[q].len = iam_sigv4_decode(buf, value.data, value.len);
+        buf += params[q].len;
+    }
+
+    for (i = 0; i <= IAM_SIGV4_Q_SIGNATURE; i++) {
+        if (params[i].len == 0) {
+            return iam_sigv4_malformed(auth,
+                                       "X-Amz-Algorithm, X-Amz-Credential, "
+                                       "X-Amz-Date, X-Amz-Expires, "
+                                       "X-Amz-SignedHeaders and "
+                                       "X-Amz-Signature are required");
+        }
+    }
+
+    auth->algorithm = params[IAM_SIGV4_Q_ALGORITHM];
+    auth->credential = params[IAM_SIGV4_Q_CREDENTIAL];
+    auth->date = params[IAM_SIGV4_Q_DATE];
+    auth->signed_headers = params[IAM_SIGV4_Q_SIGNED_HEADERS];
+    auth->signature = params[IAM_SIGV4_Q_SIGNATURE];
+    auth->security_token = params[IAM_SIGV4_Q_SECURITY_TOKEN];
+    auth->payload_hash = params[IAM_SIGV4_Q_CONTENT_SHA256];
+
+    if (!iam_str_eq_cstr(auth->algorithm, IAM_SIGV4_ALGORITHM)) {
+        return iam_sigv4_malformed(auth, "X-Amz-Algorithm only supports "
+                                         IAM_SIGV4_ALGORITHM);
+    }
+
+    value = params[IAM_SIGV4_Q_EXPIRES];
+    expires = 0;
+
+    for (digits = 0; (size_t) digits < value.len; digits++) {
+        if (value.data[digits] < '0' || value.data[digits] > '9'
+            || digits >= 7)
+        {
+            return iam_sigv4_fail(auth, IAM_SIGV4_ERR_EXPIRES_INVALID,
+                                  "X-Amz-Expires is not a number of seconds");
+        }
+
+        expires = expires * 10 + (value.data[digits] - '0');
+    }
+
+    if (expires < 1 || expires > IAM_SIGV4_MAX_EXPIRES) {
+        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_EXPIRES_INVALID,
+                              "X-Amz-Expires is out of 1..604800");
+    }
+
+    auth->expires = expires;
+
+    return IAM_OK;
+}
+
+
+/* AKID/DATE/REGION/SERVICE/aws4_request, checked against the location */
+
+static int
+iam_sigv4_parse_credential(const iam_sigv4_conf_t *conf,
+    iam_sigv4_auth_t *auth)
+{
+    int          i, n;
+    iam_str_t    parts[5];
+    const char  *s, *end, *start;
+
+    s = auth->credential.data;
+    end = s + auth->credential.len;
+    n = 0;
+
+    for ( ;; ) {
+        start = s;
+
+        while (s < end && *s != '/') {
+            s++;
+        }
+
+        if (n == 5) {
+            return iam_sigv4_malformed(auth,
+                                       "the credential must be "
+                                       "KEY/DATE/REGION/SERVICE/aws4_request");
+        }
+
+        parts[n].data = start;
+        parts[n++].len = s - start;
+
+        if (s == end) {
+            break;
+        }
+
+        s++;
+    }
+
+    if (n != 5) {
+        return iam_sigv4_malformed(auth,
+                                   "the credential must be "
+                                   "KEY/DATE/REGION/SERVICE/aws4_request");
+    }
+
+    for (i = 0; i < 5; i++) {
+        if (parts[i].len == 0) {
+            return iam_sigv4_malformed(auth,
+                                       "the credential has an empty part");
+        }
+    }
+
+    auth->access_key = parts[0];
+    auth->scope_date = parts[1];
+    auth->scope_region = parts[2];
+    auth->scope_service = parts[3];
+    auth->scope_terminator = parts[4];
+    auth->scope.data = parts[1].data;
+    auth->scope.len = end - parts[1].data;
+
+    if (parts[0].len > IAM_SIGV4_MAX_ACCESS_KEY) {
+        return iam_sigv4_malformed(auth, "the access key id is too long");
+    }
+
+    for (i = 0; i < (int) parts[0].len; i++) {
+        /* the key is looked up and logged: printable ASCII only */
+        if (parts[0].data[i] <= 0x20 || parts[0].data[i] >= 0x7f) {
+            return iam_sigv4_malformed(auth, "the access key id is invalid");
+        }
+    }
+
+    if (!iam_str_eq_cstr(auth->scope_terminator, "aws4_request")) {
+        return iam_sigv4_malformed(auth, "the credential scope must end "
+                                         "with aws4_request");
+    }
+
+    if (auth->scope_date.len != 8
+        || iam_sigv4_digits(auth->scope_date.data, 8, &n) != IAM_OK)
+    {
+        return iam_sigv4_malformed(auth, "the credential scope date must be "
+                                         "yyyyMMdd");
+    }
+
+    if (!iam_str_eq(auth->scope_region, conf->region)) {
+        return iam_sigv4_malformed(auth,
+                                   "the credential scope region is wrong");
+    }
+
+    if (!iam_str_eq(auth->scope_service, conf->service)) {
+        return iam_sigv4_malformed(auth,
+                                   "the credential scope service is wrong");
+    }
+
+    return IAM_OK;
+}
+
+
+static int
+iam_sigv4_check_signed_headers(const iam_sigv4_conf_t *conf,
+    const iam_sigv4_request_t *req, iam_sigv4_auth_t *auth)
+{
+    int          host, rc;
+    size_t       i;
+    iam_str_t    tok, prev, name;
+    const char  *pos, *end;
+
+    host = 0;
+    prev.len = 0;
+    prev.data = NULL;
+
+    pos = auth->signed_headers.data;
+    end = pos + auth->signed_headers.len;
+
+    while (iam_sigv4_next_token(&pos, end, &tok)) {
+        if (tok.len == 0) {
+            return iam_sigv4_malformed(auth,
+                                       "SignedHeaders has an empty name");
+        }
+
+        for (i = 0; i < tok.len; i++) {
+            if ((tok.data[i] >= 'A' && tok.data[i] <= 'Z')
+                || tok.data[i] <= 0x20 || tok.data[i] >= 0x7f
+                || tok.data[i] == ':')
+            {
+                return iam_sigv4_malformed(auth, "SignedHeaders must be "
+                                                 "lowercase header names");
+            }
+        }
+
+        if (prev.data != NULL) {
+            rc = memcmp(prev.data, tok.data,
+                        prev.len < tok.len ? prev.len : tok.len);
+
+            if (rc > 0 || (rc == 0 && prev.len >= tok.len)) {
+                return iam_sigv4_malformed(auth, "SignedHeaders must be "
+                                                 "sorted and unique");
+            }
+        }
+
+        if (iam_str_eq_cstr(tok, "host")) {
+            host = 1;
+        }
+
+        for (i = 0; i < req->nheaders; i++) {
+            if (iam_str_eq_icase(req->headers[i].name, tok)) {
+                break;
+            }
+        }
+
+        if (i == req->nheaders) {
+            return iam_sigv4_fail(auth, IAM_SIGV4_ERR_SIGNED_HEADER_ABSENT,
+                                  "a signed header is not in the request");
+        }
+
+        prev = tok;
+    }
+
+    if (!host) {
+        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_HOST_NOT_SIGNED,
+                              "SignedHeaders must include host");
+    }
+
+    /* an unsigned x-amz-* header could change what the request means */
+
+    for (i = 0; i < req->nheaders; i++) {
+        name = req->headers[i].name;
+
+        if (name.len < 6 || strncasecmp(name.data, "x-amz-", 6) != 0) {
+            continue;
+        }
+
+        if (conf->token_unsigned
+            && iam_str_eq_icase(name, (iam_str_t) iam_string(
+                                          "x-amz-security-token")))
+        {
+            continue;
+        }
+
+        if (!iam_sigv4_is_signed(auth->signed_headers, name)) {
+            return iam_sigv4_fail(auth, IAM_SIGV4_ERR_UNSIGNED_HEADERS,
+                                  "an x-amz-* header is not signed");
+        }
+    }
+
+    return IAM_OK;
+}
+
+
+static int
+iam_sigv4_is_signed(iam_str_t list, iam_str_t name)
+{
+    iam_str_t    tok;
+    const char  *pos, *end;
+
+    pos = list.data;
+    end = list.data + list.len;
+
+    while (iam_sigv4_next_token(&pos, end, &tok)) {
+        if (iam_str_eq_icase(tok, name)) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* x-amz-date, else Date (ISO 8601 basic or RFC 7231 IMF-fixdate) */
+
+static int
+iam_sigv4_header_date(const iam_sigv4_request_t *req, iam_sigv4_auth_t *auth)
+{
+    size_t            n;
+    struct tm         tm;
+    const iam_str_t  *date;
+
+    date = iam_sigv4_find_header(req, "x-amz-date", &n);
+
+    if (date != NULL) {
+        if (n > 1 || iam_sigv4_iso8601(*date, &auth->time) != IAM_OK) {
+            return iam_sigv4_fail(auth, IAM_SIGV4_ERR_DATE_INVALID,
+                                  "x-amz-date is not yyyyMMdd'T'HHmmss'Z'");
+        }
+
+        auth->date = *date;
+
+        return IAM_OK;
+    }
+
+    date = iam_sigv4_find_header(req, "date", &n);
+
+    if (date == NULL || n > 1) {
+        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_DATE_INVALID,
+                              "neither x-amz-date nor Date");
+    }
+
+    if (iam_sigv4_iso8601(*date, &auth->time) == IAM_OK) {
+        auth->date = *date;
+        return IAM_OK;
+    }
+
+    if (iam_sigv4_http_date(*date, &auth->time) != IAM_OK
+        || gmtime_r(&auth->time, &tm) == NULL
+        || strftime(auth->date_buf, sizeof(auth->date_buf),
+                    "%Y%m%dT%H%M%SZ", &tm) != 16)
+    {
+        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_DATE_INVALID,
+                              "the Date header is not a valid HTTP date");
+    }
+
+    auth->date.data = auth->date_buf;
+    auth->date.len = 16;
+
+    return IAM_OK;
+}
+
+
+static int
+iam_sigv4_check_time(const iam_sigv4_conf_t *conf,
+    const iam_sigv4_request_t *req, iam_sigv4_auth_t *auth)
+{
+    time_t  now, t;
+
+    now = req->now;
+    t = auth->time;
+
+    if (!auth->presigned) {
+        if (now - t > conf->skew || t - now > conf->skew) {
+            return iam_sigv4_fail(auth, IAM_SIGV4_ERR_TIME_SKEWED,
+                                  "the request time is too far from now");
+        }
+
+        return IAM_OK;
+    }
+
+    if (now < t - conf->skew) {
+        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_NOT_YET_VALID,
+                              "X-Amz-Date is in the future");
+    }
+
+    if (now > t + auth->expires) {
+        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_EXPIRED,
+                              "X-Amz-Date + X-Amz-Expires is past");
+    }
+
+    return IAM_OK;
+}
+
+
+static int
+iam_sigv4_payload_hash(const iam_sigv4_conf_t *conf,
+    const iam_sigv4_request_t *req, iam_sigv4_auth_t *auth)
+{
+    size_t            n;
+    iam_str_t         query;
+    const iam_str_t  *h;
+
+    /* parse_query() left X-Amz-Content-Sha256 here */
+    query = auth->payload_hash;
+
+    if (auth->presigned && conf->s3) {
+        if (query.len == 0) {
+            iam_str_set(&auth->payload_hash, IAM_SIGV4_UNSIGNED_PAYLOAD);
+            return IAM_OK;
+        }
+
+        h = &query;
+        n = 1;
+
+    } else {
+        h = iam_sigv4_find_header(req, "x-amz-content-sha256", &n);
+
+        if (h == NULL && conf->require_content_sha256 && !auth->presigned) {
+            return iam_sigv4_fail(auth, IAM_SIGV4_ERR_MISSING_CONTENT_SHA256,
+                                  "x-amz-content-sha256 is required");
+        }
+    }
+
+    if (h != NULL
+        && (n > 1
+            || !((h->len == IAM_SIGV4_HEX_LEN && iam_sigv4_is_hex(*h, 0))
+                 || iam_str_eq_cstr(*h, IAM_SIGV4_UNSIGNED_PAYLOAD)
+                 || (h->len > 10 && memcmp(h->data, "STREAMING-", 10) == 0))))
+    {
+        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_CONTENT_SHA256_INVALID,
+                              "x-amz-content-sha256 is not a hash");
+    }
+
+    if (auth->presigned && conf->s3) {
+        auth->payload_hash = *h;
+
+    } else if (req->payload_hash.len) {
+        /* the caller's hash of the body it has seen wins over the claim */
+        auth->payload_hash = req->payload_hash;
+
+    } else if (h != NULL) {
+        auth->payload_hash = *h;
+
+    } else {
+        iam_str_set(&auth->payload_hash, IAM_SIGV4_EMPTY_SHA256);
+    }
+
+    return IAM_OK;
+}
+
+
+static const iam_str_t *
+iam_sigv4_find_header(const iam_sigv4_request_t *req, const char *name,
+    size_t *count)
+{
+    size_t            i;
+    iam_str_t         n;
+    const iam_str_t  *found;
+
+    n.data = name;
+    n.len = strlen(name);
+    found = NULL;
+    *count = 0;
+
+    for (i = 0; i < req->nheaders; i++) {
+        if (iam_str_eq_icase(req->headers[i].name, n)) {
+            if (found == NULL) {
+                found = &req->headers[i].value;
+            }
+
+            (*count)++;
+        }
+    }
+
+    return found;
+}
+
+
+/* yyyyMMdd'T'HHmmss'Z' */
+
+static int
+iam_sigv4_iso8601(iam_str_t s, time_t *t)
+{
+    int  year, month, day, hour, min, sec;
+
+    if (s.len != 16 || s.data[8] != 'T' || s.data[15] != 'Z'
+        || iam_sigv4_digits(s.data, 4, &year) != IAM_OK
+        || iam_sigv4_digits(s.data + 4, 2, &month) != IAM_OK
+        || iam_sigv4_digits(s.data + 6, 2, &day) != IAM_OK
+        || iam_sigv4_digits(s.data + 9, 2, &hour) != IAM_OK
+        || iam_sigv4_digits(s.data + 11, 2, &min) != IAM_OK
+        || iam_sigv4_digits(s.data + 13, 2, &sec) != IAM_OK)
+    {
+        return IAM_ERROR;
+    }
+
+    *t = iam_sigv4_mktime(year, month, day, hour, min, sec);
+
+    return *t == (time_t) -1 ? IAM_ERROR : IAM_OK;
+}
+
+
+/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
+
+static int
+iam_sigv4_http_date(iam_str_t s, time_t *t)
+{
+    int          year, month, day, hour, min, sec;
+    const char  *p;
+
+    if (s.len != 29) {
+        return IAM_ERROR;
+    }
+
+    p = s.data;
+
+    if (p[3] != ',' || p[4] != ' ' || p[7] != ' ' || p[11] != ' '
+        || p[16] != ' ' || p[19] != ':' || p[22] != ':'
+        || memcmp(p + 25, " GMT", 4) != 0
+        || iam_sigv4_digits(p + 5, 2, &day) != IAM_OK
+        || iam_sigv4_digits(p + 12, 4, &year) != IAM_OK
+        || iam_sigv4_digits(p + 17, 2, &hour) != IAM_OK
+        || iam_sigv4_digits(p + 20, 2, &min) != IAM_OK
+        || iam_sigv4_digits(p + 23, 2, &sec) != IAM_OK)
+    {
+        return IAM_ERROR;
+    }
+
+    for (month = 0; month < 12; month++) {
+        if (memcmp(p + 8, iam_sigv4_months[month], 3) == 0) {
+            break;
+        }
+    }
+
+    *t = iam_sigv4_mktime(year, month + 1, day, hour, min, sec);
+
+    return *t == (time_t) -1 ? IAM_ERROR : IAM_OK;
+}
+
+
+static int
+iam_sigv4_digits(const char *s, size_t n, int *value)
+{
+    size_t  i;
+
+    *value = 0;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return IAM_ERROR;
+        }
+
+        *value = *value * 10 + (s[i] - '0');
+    }
+
+    return IAM_OK;
+}
+
+
+/*
+ * UTC fields to seconds without timegm(), which is not everywhere the
+ * engine goes; -1 for a date that does not exist.
+ */
+
+static time_t
+iam_sigv4_mktime(int year, int month, int day, int hour, int min, int sec)
+{
+    int        leap;
+    long long  days, y;
+
+    static const int  mdays[] = { 31, 28, 31, 30, 31, 30,
+                                  31, 31, 30, 31, 30, 31 };
+
+    if (year < 1970 || month < 1 || month > 12 || day < 1
+        || hour > 23 || min > 59 || sec > 59)
+    {
+        return (time_t) -1;
+    }
+
+    leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+
+    if (day > mdays[month - 1] + (month == 2 && leap)) {
+        return (time_t) -1;
+    }
+
+    /* days from civil: March-based years make February last */
+    y = year - (month <= 2);
+    days = 365 * y + y / 4 - y / 100 + y / 400
+           + (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+           - 719468;
+
+    return (time_t) (days * 86400 + hour * 3600 + min * 60 + sec);
+}
+
+
+static int
+iam_sigv4_is_hex(iam_str_t s, int lowercase)
+{
+    size_t  i;
+    char    c;
+
+    for (i = 0; i < s.len; i++) {
+        c = s.data[i];
+
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
+              || (!lowercase && c >= 'A' && c <= 'F')))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * The cache id is the length-prefixed tuple (key, date, region, service,
+ * secret): unambiguous, and compared only against the server's own data.
+ */
+
+static int
+iam_sigv4_signing_key(const iam_sigv4_auth_t *auth, iam_str_t secret,
+    iam_sigv4_cache_t *cache, unsigned char *key)
+{
+    size_t                    len, i, k;
+    uint32_t                  hash;
+    unsigned char             id[IAM_SIGV4_CACHE_ID];
+    const iam_str_t          *f[5];
+    iam_sigv4_cache_entry_t  *e;
+
+    if (cache == NULL) {
+        return iam_sigv4_derive(auth, secret, key);
+    }
+
+    f[0] = &auth->access_key;
+    f[1] = &auth->scope_date;
+    f[2] = &auth->scope_region;
+    f[3] = &auth->scope_service;
+    f[4] = &secret;
+
+    len = 0;
+
+    for (i = 0; i < 5; i++) {
+        if (f[i]->len > 255 || len + 1 + f[i]->len > sizeof(id)) {
+            /* too long to cache: derive every time */
+            cache->misses++;
+            return iam_sigv4_derive(auth, secret, key);
+        }
+
+        id[len++] = (unsigned char) f[i]->len;
+        memcpy(id + len, f[i]->data, f[i]->len);
+        len += f[i]->len;
+    }
+
+    hash = 2166136261u;
+
+    for (k = 0; k < len; k++) {
+        hash ^= id[k];
+        hash *= 16777619u;
+    }
+
+    e = &cache->entries[hash & (IAM_SIGV4_CACHE_SIZE - 1)];
+
+    if (e->len == len && e->hash == hash && memcmp(e->id, id, len) == 0) {
+        cache->hits++;
+        memcpy(key, e->key, 32);
+        OPENSSL_cleanse(id, len);
+        return IAM_OK;
+    }
+
+    cache->misses++;
+
+    if (iam_sigv4_derive(auth, secret, key) != IAM_OK) {
+        OPENSSL_cleanse(id, len);
+        return IAM_ERROR;
+    }
+
+    OPENSSL_cleanse(e, sizeof(iam_sigv4_cache_entry_t));
+    e->hash = hash;
+    e->len = (uint16_t) len;
+    memcpy(e->id, id, len);
+    memcpy(e->key, key, 32);
+
+    OPENSSL_cleanse(id, len);
+
+    return IAM_OK;
+}
+
+
+/* kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region),
+ *                 service), "aws4_request") */
+
+static int
+iam_sigv4_derive(const iam_sigv4_auth_t *auth, iam_str_t secret,
+    unsigned char *key)
+{
+    int            rc;
+    unsigned char  k[4 + 256], a[32], b[32];
+
+    if (secret.len > sizeof(k) - 4) {
+        return IAM_ERROR;
+    }
+
+    memcpy(k, "AWS4", 4);
+    memcpy(k + 4, secret.data, secret.len);
+
+    rc = iam_sigv4_hmac(k, 4 + secret.len, auth->scope_date.data,
+                        auth->scope_date.len, a);
+
+    if (rc == IAM_OK) {
+        rc = iam_sigv4_hmac(a, 32, auth->scope_region.data,
+                            auth->scope_region.len, b);
+    }
+
+    if (rc == IAM_OK) {
+        rc = iam_sigv4_hmac(b, 32, auth->scope_service.data,
+                            auth->scope_service.len, a);
+    }
+
+    if (rc == IAM_OK) {
+        rc = iam_sigv4_hmac(a, 32, "aws4_request", 12, key);
+    }
+
+    OPENSSL_cleanse(k, sizeof(k));
+    OPENSSL_cleanse(a, sizeof(a));
+    OPENSSL_cleanse(b, sizeof(b));
+
+    return rc;
+}
+
+
+static int
+iam_sigv4_hmac(const void *key, size_t key_len, const void *data, size_t len,
+    unsigned char *out)
+{
+    unsigned int  n;
+
+    n = 0;
+
+    if (HMAC(EVP_sha256(), key, (int) key_len, data, len, out, &n) == NULL
+        || n != 32)
+    {
+        return IAM_ERROR;
+    }
+
+    return IAM_OK;
+}
+
+
+static void
+iam_sigv4_hex_encode(char *hex, const unsigned char *bin, size_t len)
+{
+    size_t  i;
+
+    static const char  digits[] = "0123456789abcdef";
+
+    for (i = 0; i < len; i++) {
+        hex[2 * i] = digits[bin[i] >> 4];
+        hex[2 * i + 1] = digits[bin[i] & 0xf];
+    }
+
+    hex[2 * len] = '\0';
+}

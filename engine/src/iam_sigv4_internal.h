@@ -1,0 +1,39 @@
+/*
+ * ngx_iam engine: helpers shared by the SigV4 parser and the canonical
+ * request builder.  Not a public interface.
+ */
+
+#ifndef _IAM_SIGV4_INTERNAL_H_INCLUDED_
+#define _IAM_SIGV4_INTERNAL_H_INCLUDED_
+
+
+#include <iam/iam_sigv4.h>
+
+
+#define iam_sigv4_hexval(c)                                                   \
+    (((c) >= '0' && (c) <= '9') ? (c) - '0'                                   \
+     : ((c) >= 'a' && (c) <= 'f') ? (c) - 'a' + 10                            \
+     : ((c) >= 'A' && (c) <= 'F') ? (c) - 'A' + 10 : -1)
+
+/* RFC 3986 unreserved: A-Z a-z 0-9 - . _ ~ */
+#define iam_sigv4_unreserved(c)                                               \
+    (((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && (c) <= 'z')                \
+     || ((c) >= '0' && (c) <= '9') || (c) == '-' || (c) == '.'                \
+     || (c) == '_' || (c) == '~')
+
+
+/*
+ * The next "name=value" of a raw query string, still percent-encoded;
+ * empty pieces ("a&&b") are skipped.  0 at the end.
+ */
+int iam_sigv4_next_param(const char **pos, const char *end, iam_str_t *name,
+    iam_str_t *value);
+
+/* The next ';'-separated token of a SignedHeaders list.  0 at the end. */
+int iam_sigv4_next_token(const char **pos, const char *end, iam_str_t *tok);
+
+/* Percent-decodes src into dst (room for len bytes); '+' stays '+'. */
+size_t iam_sigv4_decode(char *dst, const char *src, size_t len);
+
+
+#endif /* _IAM_SIGV4_INTERNAL_H_INCLUDED_ */
