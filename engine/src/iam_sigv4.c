@@ -1081,7 +1081,10 @@ iam_sigv4_iso8601(iam_str_t s, time_t *t)
 }
 
 
-/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
+/*
+ * IMF-fixdate, "Sun, 06 Nov 1994 08:49:37 GMT", or its RFC 2822 twin with
+ * "-0000"/"+0000" for GMT, which botocore's formatdate() sends.
+ */
 
 static int
 iam_sigv4_http_date(iam_str_t s, time_t *t)
@@ -1089,15 +1092,17 @@ iam_sigv4_http_date(iam_str_t s, time_t *t)
     int          year, month, day, hour, min, sec;
     const char  *p;
 
-    if (s.len != 29) {
+    p = s.data;
+
+    if (!(s.len == 29 && memcmp(p + 25, " GMT", 4) == 0)
+        && !(s.len == 31 && (memcmp(p + 25, " -0000", 6) == 0
+                             || memcmp(p + 25, " +0000", 6) == 0)))
+    {
         return IAM_ERROR;
     }
 
-    p = s.data;
-
     if (p[3] != ',' || p[4] != ' ' || p[7] != ' ' || p[11] != ' '
         || p[16] != ' ' || p[19] != ':' || p[22] != ':'
-        || memcmp(p + 25, " GMT", 4) != 0
         || iam_sigv4_digits(p + 5, 2, &day) != IAM_OK
         || iam_sigv4_digits(p + 12, 4, &year) != IAM_OK
         || iam_sigv4_digits(p + 17, 2, &hour) != IAM_OK

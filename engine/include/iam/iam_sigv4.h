@@ -163,7 +163,7 @@ typedef struct {
     iam_str_t               canonical_request;
     iam_str_t               string_to_sign;
 
-    char                    date_buf[16];  /* a Date header, converted */
+    char                    date_buf[20];  /* a Date header, converted */
 } iam_sigv4_auth_t;
 
 
