@@ -113,7 +113,8 @@ typedef struct {
 
 typedef struct {
     unsigned        flags;      /* rows it applies to */
-    unsigned        headers;    /* any of these present */
+    unsigned        headers;    /* any of these present ... */
+    iam_str_t       unless;     /* ... with another value than this */
     iam_str_t       action;     /* on the row's own resource */
 } iam_s3_implied_t;
 
@@ -176,6 +177,8 @@ static int iam_s3_xml_tag(const char **pp, const char *last, iam_str_t *name,
 static int iam_s3_xml_text(iam_s3_ctx_t *ctx, const char **pp,
     const char *last);
 static const char *iam_s3_xml_space(const char *p, const char *last);
+static int iam_s3_implies(iam_s3_ctx_t *ctx,
+    const iam_s3_implied_t *implied);
 static int iam_s3_conditions(iam_s3_ctx_t *ctx);
 static int iam_s3_push(iam_s3_ctx_t *ctx, iam_str_t action,
     iam_str_t resource);
@@ -523,24 +526,29 @@ static const iam_s3_header_key_t  iam_s3_headers[IAM_S3_H_NUMBER] = {
  * the S3 API reference list the permission each header requires.
  */
 static const iam_s3_implied_t  iam_s3_implied[] = {
-    { IAM_S3_F_WRITE, IAM_S3_H_ANY_ACL, iam_string("s3:PutObjectAcl") },
-    { IAM_S3_F_WRITE, IAM_S3_HBIT(IAM_S3_H_TAGGING),
+    { IAM_S3_F_WRITE, IAM_S3_H_ANY_ACL, iam_null_string,
+      iam_string("s3:PutObjectAcl") },
+    { IAM_S3_F_WRITE, IAM_S3_HBIT(IAM_S3_H_TAGGING), iam_null_string,
       iam_string("s3:PutObjectTagging") },
     { IAM_S3_F_WRITE, IAM_S3_HBIT(IAM_S3_H_LOCK_MODE)
                       | IAM_S3_HBIT(IAM_S3_H_LOCK_RETAIN_UNTIL),
-      iam_string("s3:PutObjectRetention") },
-    { IAM_S3_F_WRITE, IAM_S3_HBIT(IAM_S3_H_LOCK_LEGAL_HOLD),
+      iam_null_string, iam_string("s3:PutObjectRetention") },
+    { IAM_S3_F_WRITE, IAM_S3_HBIT(IAM_S3_H_LOCK_LEGAL_HOLD), iam_null_string,
       iam_string("s3:PutObjectLegalHold") },
 
-    { IAM_S3_F_CREATE, IAM_S3_H_ANY_ACL, iam_string("s3:PutBucketAcl") },
-    { IAM_S3_F_CREATE, IAM_S3_HBIT(IAM_S3_H_BUCKET_LOCK),
+    /* a bucket created "private" needs s3:CreateBucket alone */
+    { IAM_S3_F_CREATE, IAM_S3_HBIT(IAM_S3_H_ACL), iam_string("private"),
+      iam_string("s3:PutBucketAcl") },
+    { IAM_S3_F_CREATE, IAM_S3_H_ANY_ACL & ~IAM_S3_HBIT(IAM_S3_H_ACL),
+      iam_null_string, iam_string("s3:PutBucketAcl") },
+    { IAM_S3_F_CREATE, IAM_S3_HBIT(IAM_S3_H_BUCKET_LOCK), iam_null_string,
       iam_string("s3:PutBucketObjectLockConfiguration") },
-    { IAM_S3_F_CREATE, IAM_S3_HBIT(IAM_S3_H_BUCKET_LOCK),
+    { IAM_S3_F_CREATE, IAM_S3_HBIT(IAM_S3_H_BUCKET_LOCK), iam_null_string,
       iam_string("s3:PutBucketVersioning") },
     { IAM_S3_F_CREATE, IAM_S3_HBIT(IAM_S3_H_OBJECT_OWNERSHIP),
-      iam_string("s3:PutBucketOwnershipControls") },
+      iam_null_string, iam_string("s3:PutBucketOwnershipControls") },
 
-    { IAM_S3_F_BYPASS, IAM_S3_HBIT(IAM_S3_H_BYPASS),
+    { IAM_S3_F_BYPASS, IAM_S3_HBIT(IAM_S3_H_BYPASS), iam_null_string,
       iam_string("s3:BypassGovernanceRetention") }
 };
 
@@ -710,7 +718,7 @@ iam_s3_map(const iam_s3_request_t *req, iam_s3_result_t *res)
 
     for (i = 0; i < iam_s3_nelts(iam_s3_implied); i++) {
         if ((iam_s3_implied[i].flags & op->flags)
-            && (iam_s3_implied[i].headers & ctx.present)
+            && iam_s3_implies(&ctx, &iam_s3_implied[i])
             && iam_s3_push(&ctx, iam_s3_implied[i].action, ctx.arn)
                != IAM_OK)
         {
@@ -1050,9 +1058,8 @@ iam_s3_parse_target(iam_s3_ctx_t *ctx)
 static int
 iam_s3_host_bucket(iam_s3_ctx_t *ctx, iam_str_t *host)
 {
-    size_t           i, len;
-    iam_str_t        suffix;
-    const iam_str_t *domain;
+    size_t      i, len, best;
+    iam_str_t   suffix, domain;
 
     len = host->len;
 
@@ -1074,34 +1081,55 @@ iam_s3_host_bucket(iam_s3_ctx_t *ctx, iam_str_t *host)
         len--;
     }
 
-    for (i = 0; i < ctx->req->ndomains; i++) {
-        domain = &ctx->req->domains[i];
+    /* the longest domain wins: "s3.example.com" before "example.com" */
+    best = 0;
 
-        if (domain->len == 0 || len <= domain->len) {
+    for (i = 0; i < ctx->req->ndomains; i++) {
+        domain = ctx->req->domains[i];
+
+        if (domain.len && domain.data[0] == '.') {
+            domain.data++;
+            domain.len--;
+        }
+
+        if (domain.len == 0 || len < domain.len || domain.len <= best) {
             continue;
         }
 
-        suffix.data = host->data + len - domain->len;
-        suffix.len = domain->len;
-
-        if (suffix.data[-1] == '.' && iam_str_eq_icase(suffix, *domain)) {
-            host->len = len - domain->len - 1;
-
-            if (host->len == 0) {
-                return iam_s3_fail(ctx, IAM_S3_ERR_INVALID_BUCKET_NAME,
-                                   "an empty bucket name in Host");
+        if (len == domain.len) {
+            if (iam_str_eq_icase((iam_str_t) { len, host->data }, domain)) {
+                /* the endpoint itself: path-style */
+                host->len = 0;
+                return IAM_OK;
             }
 
-            if ((size_t) (ctx->end - ctx->pos) < host->len) {
-                return iam_s3_fail(ctx, IAM_S3_ERR_INTERNAL,
-                                   "scratch buffer too small");
-            }
+            continue;
+        }
 
-            return IAM_OK;
+        suffix.data = host->data + len - domain.len;
+        suffix.len = domain.len;
+
+        if (suffix.data[-1] == '.' && iam_str_eq_icase(suffix, domain)) {
+            best = domain.len;
         }
     }
 
-    host->len = 0;
+    if (best == 0) {
+        host->len = 0;
+        return IAM_OK;
+    }
+
+    host->len = len - best - 1;
+
+    if (host->len == 0) {
+        return iam_s3_fail(ctx, IAM_S3_ERR_INVALID_BUCKET_NAME,
+                           "an empty bucket name in Host");
+    }
+
+    if ((size_t) (ctx->end - ctx->pos) < host->len) {
+        return iam_s3_fail(ctx, IAM_S3_ERR_INTERNAL,
+                           "the scratch buffer is too small");
+    }
 
     return IAM_OK;
 }
@@ -1863,7 +1891,7 @@ iam_s3_xml_object(iam_s3_ctx_t *ctx, const char **pp, const char *last,
 {
     int          close, have_key, have_version;
     char        *start;
-    iam_str_t    name, arn, key;
+    iam_str_t    name, end, arn, key;
     const char  *p;
 
     p = *pp;
@@ -1948,8 +1976,8 @@ iam_s3_xml_object(iam_s3_ctx_t *ctx, const char **pp, const char *last,
             goto malformed;
         }
 
-        if (iam_s3_xml_tag(&p, last, &key, &close, 0) != IAM_OK
-            || !close || !iam_str_eq(key, name))
+        if (iam_s3_xml_tag(&p, last, &end, &close, 0) != IAM_OK
+            || !close || !iam_str_eq(end, name))
         {
             goto malformed;
         }
@@ -2240,6 +2268,24 @@ iam_s3_xml_space(const char *p, const char *last)
     }
 
     return p;
+}
+
+
+static int
+iam_s3_implies(iam_s3_ctx_t *ctx, const iam_s3_implied_t *implied)
+{
+    size_t  h;
+
+    for (h = 0; h < IAM_S3_H_NUMBER; h++) {
+        if ((implied->headers & ctx->present & IAM_S3_HBIT(h))
+            && !(implied->unless.len
+                 && iam_str_eq(ctx->headers[h], implied->unless)))
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

@@ -310,6 +310,9 @@ static const s3_case_t  cases[] = {
         "s3:PutBucketVersioning", BKT,
         "s3:PutBucketOwnershipControls", BKT },
       { "s3:x-amz-object-ownership", "BucketOwnerEnforced" } },
+    { "CreateBucket private needs no s3:PutBucketAcl", "PUT", "/photos",
+      NULL, NULL, { "x-amz-acl", "private" }, NULL, 0, "CreateBucket",
+      { "s3:CreateBucket", BKT }, { "s3:x-amz-acl", "private" } },
     { "CreateBucket, object lock false", "PUT", "/photos", NULL, NULL,
       { "x-amz-bucket-object-lock-enabled", "false" }, NULL, 0,
       "CreateBucket", { "s3:CreateBucket", BKT }, {} },
@@ -567,7 +570,8 @@ static const s3_case_t  cases[] = {
         "s3:RequestObjectTag/k", "v", "s3:RequestObjectTagKeys", "k" } },
     { "CopyObject, hoisted copy source", "PUT", "/photos/c.jpg",
       "x-amz-copy-source=%2Fsrc-bucket%2Fk", NULL, {}, NULL, 0, "CopyObject",
-      { "s3:PutObject", OBJ "c.jpg", "s3:GetObject", "arn:aws:s3:::src-bucket/k" },
+      { "s3:PutObject", OBJ "c.jpg",
+        "s3:GetObject", "arn:aws:s3:::src-bucket/k" },
       { "s3:x-amz-copy-source", "src-bucket/k" } },
     { "CreateMultipartUpload", "POST", "/photos/big.iso", "uploads", NULL,
       { "x-amz-server-side-encryption", "AES256" }, NULL, 0,
@@ -1273,6 +1277,47 @@ test_raw_nul(void)
 
 
 static void
+test_domains(void)
+{
+    s3_run_t          run;
+    static iam_str_t  nested[] = {
+        iam_string("example.com"),
+        iam_string(".s3.example.com")
+    };
+
+    run_init(&run, "GET", "/k", NULL, "photos.s3.example.com", NULL, NULL, 0);
+    run.req.domains = nested;
+    run.req.ndomains = 2;
+    run_map(&run);
+    is_str(cstr(run.res.bucket), "photos", "the longest domain wins");
+    run_free(&run);
+
+    run_init(&run, "GET", "/photos/k", NULL, "S3.Example.com", NULL, NULL, 0);
+    run.req.domains = nested;
+    run.req.ndomains = 2;
+    run_map(&run);
+    is_str(cstr(run.res.bucket), "photos",
+           "a Host that is a domain is path-style");
+    run_free(&run);
+
+    run_init(&run, "GET", "/k", NULL, "photos.example.com", NULL, NULL, 0);
+    run.req.domains = nested;
+    run.req.ndomains = 2;
+    run_map(&run);
+    is_str(cstr(run.res.bucket), "photos", "the shorter domain still works");
+    run_free(&run);
+
+    run_init(&run, "GET", "/photos/k", NULL, "photos.s3.example.com", NULL,
+             NULL, 0);
+    run.req.ndomains = 0;
+    run_map(&run);
+    ok(run.rc == IAM_OK && iam_str_eq_cstr(run.res.key, "k"),
+       "no domains: always path-style");
+    run_free(&run);
+}
+
+
+static void
 test_needs_body(void)
 {
     s3_run_t  run;
@@ -1386,6 +1431,7 @@ main(void)
     test_delete_many();
     test_buffers();
     test_raw_nul();
+    test_domains();
     test_needs_body();
     test_errors();
     test_context();
