@@ -228,7 +228,7 @@ iam_sigv4_parse(const iam_sigv4_conf_t *conf, const iam_sigv4_request_t *req,
 
     query = 0;
     pos = req->query.data;
-    end = req->query.data + req->query.len;
+    end = req->query.len ? req->query.data + req->query.len : pos;
 
     while (iam_sigv4_next_param(&pos, end, &name, &value)) {
         q = iam_sigv4_query_param(name);

@@ -65,8 +65,11 @@ iam_sigv4_canonical_request(const iam_sigv4_conf_t *conf,
 
     p = buf;
 
-    memcpy(p, req->method.data, req->method.len);
-    p += req->method.len;
+    if (req->method.len) {
+        memcpy(p, req->method.data, req->method.len);
+        p += req->method.len;
+    }
+
     *p++ = '\n';
 
     p = iam_sigv4_canonical_uri(conf, req->path, p);
@@ -100,6 +103,12 @@ iam_sigv4_canonical_uri(const iam_sigv4_conf_t *conf, iam_str_t path,
     char *p)
 {
     char  *start;
+
+    if (path.len == 0) {
+        /* nginx may hand an empty string as NULL: no arithmetic on it */
+        *p++ = '/';
+        return p;
+    }
 
     if (conf->normalize_path) {
         return iam_sigv4_normalized_uri(path, p);
@@ -296,6 +305,10 @@ iam_sigv4_canonical_query(const iam_sigv4_conf_t *conf,
     iam_str_t           name, value;
     const char         *pos, *end;
     iam_sigv4_param_t  *params;
+
+    if (req->query.len == 0) {
+        return IAM_OK;
+    }
 
     end = req->query.data + req->query.len;
 

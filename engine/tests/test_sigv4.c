@@ -987,7 +987,8 @@ t_curl(void)
         char  args[512];
 
         snprintf(args, sizeof(args),
-                 "--aws-sigv4 'aws:amz:us-east-1:%s' --user 'AKIDEXAMPLE:%s' %s",
+                 "--aws-sigv4 'aws:amz:us-east-1:%s' "
+                 "--user 'AKIDEXAMPLE:%s' %s",
                  cases[i].service, T_SECRET, cases[i].args);
 
         if (t_curl_capture(args, cases[i].path, buf, sizeof(buf), &len)
