@@ -717,11 +717,21 @@ iam_s3_map(const iam_s3_request_t *req, iam_s3_result_t *res)
     }
 
     for (i = 0; i < iam_s3_nelts(iam_s3_implied); i++) {
-        if ((iam_s3_implied[i].flags & op->flags)
-            && iam_s3_implies(&ctx, &iam_s3_implied[i])
-            && iam_s3_push(&ctx, iam_s3_implied[i].action, ctx.arn)
-               != IAM_OK)
+        if (!(iam_s3_implied[i].flags & op->flags)
+            || !iam_s3_implies(&ctx, &iam_s3_implied[i]))
         {
+            continue;
+        }
+
+        /* two rows may imply one action (a canned ACL and a grant) */
+        if (res->naccess
+            && iam_str_eq(res->access[res->naccess - 1].action,
+                          iam_s3_implied[i].action))
+        {
+            continue;
+        }
+
+        if (iam_s3_push(&ctx, iam_s3_implied[i].action, ctx.arn) != IAM_OK) {
             goto failed;
         }
     }

@@ -116,7 +116,24 @@ typedef struct {
 /*
  * IAM_OK with the pairs, conditions and names in res; IAM_ERROR with
  * res->error and res->reason.  Strings point into the request (unchanged
- * values) or into the scratch buffer: both must outlive their use.
+ * header values) or into the scratch buffer: both must outlive their use.
+ *
+ * In the glue, per request:
+ *
+ *     if (iam_s3_needs_body(&req)) { read the body into req.body }
+ *     res.access_max = iam_s3_access_max(&req);
+ *     res.access = ngx_palloc(r->pool, res.access_max * sizeof(...));
+ *     res.conditions_max = IAM_S3_MAX_CONDITIONS;
+ *     res.conditions = ngx_palloc(r->pool, ...);
+ *     res.scratch_size = iam_s3_scratch_size(&req);
+ *     res.scratch = ngx_palloc(r->pool, res.scratch_size);
+ *     if (iam_s3_map(&req, &res) != IAM_OK) {
+ *         S3 XML error: iam_s3_error_code(res.error), its status, message
+ *     }
+ *     iam_s3_context_set(&res, ctx); every res.access[i] must be allowed
+ *
+ * A CORS preflight (OPTIONS) is MethodNotAllowed here: it carries no
+ * credentials, so the glue answers or passes it before mapping.
  */
 int iam_s3_map(const iam_s3_request_t *req, iam_s3_result_t *res);
 
