@@ -220,7 +220,7 @@ iam_sigv4_parse(const iam_sigv4_conf_t *conf, const iam_sigv4_request_t *req,
     size_t            n;
     iam_str_t         name, value;
     const char       *pos, *end;
-    const iam_str_t  *authz;
+    const iam_str_t  *authz, *token;
 
     memset(auth, 0, sizeof(iam_sigv4_auth_t));
 
@@ -295,15 +295,15 @@ iam_sigv4_parse(const iam_sigv4_conf_t *conf, const iam_sigv4_request_t *req,
             return IAM_ERROR;
         }
 
-        authz = iam_sigv4_find_header(req, "x-amz-security-token", &n);
+        token = iam_sigv4_find_header(req, "x-amz-security-token", &n);
 
         if (n > 1) {
             return iam_sigv4_malformed(auth,
                                        "more than one x-amz-security-token");
         }
 
-        if (authz != NULL) {
-            auth->security_token = *authz;
+        if (token != NULL) {
+            auth->security_token = *token;
         }
 
     } else if (iam_sigv4_iso8601(auth->date, &auth->time) != IAM_OK) {

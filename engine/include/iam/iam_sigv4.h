@@ -119,8 +119,12 @@ typedef struct {
 
 typedef struct {
     iam_str_t               method;
-    iam_str_t               path;          /* as sent: percent-encoded */
-    iam_str_t               query;         /* as sent, without '?' */
+    /*
+     * Path and query exactly as on the request line (nginx: split
+     * r->unparsed_uri, not r->uri, which is decoded and merged).
+     */
+    iam_str_t               path;          /* percent-encoded */
+    iam_str_t               query;         /* without the '?' */
     const iam_sigv4_header_t  *headers;  /* as received, in order */
     size_t                  nheaders;
     /*
