@@ -1,0 +1,213 @@
+
+/*
+ * ngx_iam: the nginx glue, shared between its files.
+ *
+ * One request flows one way through them: authenticate
+ * (ngx_http_iam_sigv4.c) -> map (ngx_http_iam_map.c) -> context
+ * (ngx_http_iam_context.c) -> evaluate and enforce (ngx_http_iam_module.c,
+ * ngx_http_iam_error.c); ngx_http_iam_variables.c reads what they left in
+ * the request's context.
+ */
+
+
+#ifndef _NGX_HTTP_IAM_MODULE_H_INCLUDED_
+#define _NGX_HTTP_IAM_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <iam/iam_core.h>
+#include <iam/iam_context.h>
+#include <iam/iam_policy.h>
+#include <iam/iam_eval.h>
+#include <iam/iam_account.h>
+#include <iam/iam_sigv4.h>
+#include <iam/iam_s3.h>
+
+
+#define NGX_HTTP_IAM_AUTH_SIGV4        0x01
+#define NGX_HTTP_IAM_AUTH_JWT          0x02
+
+#define NGX_HTTP_IAM_MAPPING_CUSTOM    0
+#define NGX_HTTP_IAM_MAPPING_S3        1
+
+/* condition keys the glue itself sets from the connection and request */
+#define NGX_HTTP_IAM_CONNECTION_KEYS   8
+/* aws:username, userid, PrincipalArn, PrincipalAccount, PrincipalType */
+#define NGX_HTTP_IAM_PRINCIPAL_KEYS    5
+
+/* a multi-object delete body: 1000 keys of 1024 bytes, and the XML */
+#define NGX_HTTP_IAM_MAX_BODY          (2 * 1024 * 1024)
+
+
+typedef struct {
+    ngx_str_t                   file;
+    iam_account_t              *account;
+    size_t                      max_tags;       /* of any principal */
+    ngx_int_t                   request_id_index;
+} ngx_http_iam_main_conf_t;
+
+
+typedef struct {
+    ngx_uint_t                  methods;        /* GET|...; 0: "any" */
+    iam_str_t                   action;
+} ngx_http_iam_action_t;
+
+
+typedef struct {
+    iam_str_t                   name;
+    ngx_http_complex_value_t    value;
+} ngx_http_iam_condition_key_t;
+
+
+typedef struct {
+    ngx_flag_t                  enable;
+    ngx_flag_t                  enforce;
+    ngx_uint_t                  auth;           /* NGX_HTTP_IAM_AUTH_* */
+
+    ngx_str_t                   region;
+    ngx_str_t                   service;
+    time_t                      skew;
+    iam_sigv4_conf_t            sigv4;          /* compiled at merge */
+
+    ngx_uint_t                  mapping;        /* NGX_HTTP_IAM_MAPPING_* */
+    ngx_array_t                *domains;        /* of iam_str_t */
+
+    ngx_array_t                *actions;        /* ngx_http_iam_action_t */
+    ngx_http_complex_value_t   *resource;
+    ngx_array_t                *keys;           /* of condition keys */
+
+    iam_policy_t               *resource_policy;
+
+    /* entries of the request's condition context, counted at merge */
+    ngx_uint_t                  ncontext;
+} ngx_http_iam_loc_conf_t;
+
+
+/* A refusal: what the client gets and what the error log says. */
+typedef struct {
+    ngx_uint_t                  status;
+    ngx_str_t                   code;           /* "SignatureDoesNotMatch" */
+    ngx_str_t                   message;        /* AWS's text */
+    ngx_uint_t                  level;          /* NGX_LOG_INFO, NGX_LOG_ERR */
+    const char                 *reason;         /* detail for the log */
+} ngx_http_iam_error_t;
+
+
+typedef struct {
+    ngx_http_iam_loc_conf_t    *conf;
+
+    /* authentication */
+    const iam_user_t           *user;           /* NULL: anonymous */
+    const iam_principal_t      *principal;
+    iam_str_t                   access_key;
+    iam_str_t                   region;         /* of the credential scope */
+
+    /* mapping: the pair that decided, or the first one */
+    iam_str_t                   action;
+    iam_str_t                   resource;
+
+    /* decision */
+    iam_decision_e              decision;
+    const iam_statement_t      *statement;
+
+    ngx_http_iam_error_t        error;          /* error.code.len: refused */
+
+    unsigned                    authenticated:1;
+    unsigned                    auth_failed:1;
+    unsigned                    evaluated:1;
+    unsigned                    body_pending:1;
+    unsigned                    body_read:1;
+
+    /* storage for the connection's condition keys */
+    iam_str_t                   source_ip;
+    u_char                      source_ip_text[NGX_INET6_ADDRSTRLEN];
+    iam_str_t                   current_time;
+    u_char                      current_time_text[sizeof("1970-01-01T00:00:00Z")];
+    iam_str_t                   epoch_time;
+    u_char                      epoch_time_text[NGX_TIME_T_LEN];
+    iam_str_t                   user_agent;
+    iam_str_t                   referer;
+
+    iam_context_t               context;
+    iam_context_entry_t         entries[1];     /* conf->ncontext of them */
+} ngx_http_iam_ctx_t;
+
+
+/* ngx_http_iam_sigv4.c */
+
+/*
+ * NGX_OK: ctx->user, principal, access_key and region set;
+ * NGX_DECLINED: the request carries no SigV4 credentials;
+ * NGX_ABORT: refused, ctx->error says why; NGX_ERROR: internal.
+ */
+ngx_int_t ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
+    ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
+    ngx_http_iam_ctx_t *ctx);
+ngx_int_t ngx_http_iam_sigv4_init_worker(ngx_cycle_t *cycle);
+
+
+/* ngx_http_iam_map.c */
+
+typedef struct {
+    iam_str_t                   action;
+    iam_str_t                   resource;
+} ngx_http_iam_access_t;
+
+typedef struct {
+    ngx_http_iam_access_t      *access;
+    ngx_uint_t                  naccess;
+    void                       *s3;             /* iam_s3_result_t */
+} ngx_http_iam_mapped_t;
+
+/*
+ * NGX_OK with the pairs in *mapped; NGX_AGAIN: the mapping needs the
+ * request body (read it and call again); NGX_ABORT: refused, ctx->error
+ * says why; NGX_ERROR: internal.
+ */
+ngx_int_t ngx_http_iam_map(ngx_http_request_t *r,
+    ngx_http_iam_loc_conf_t *ilcf, ngx_http_iam_ctx_t *ctx,
+    ngx_http_iam_mapped_t *mapped);
+void ngx_http_iam_split_uri(ngx_http_request_t *r, iam_str_t *path,
+    iam_str_t *query);
+ngx_int_t ngx_http_iam_map_context(ngx_http_request_t *r,
+    ngx_http_iam_ctx_t *ctx, ngx_http_iam_mapped_t *mapped);
+
+
+/* ngx_http_iam_context.c */
+
+ngx_int_t ngx_http_iam_context_connection(ngx_http_request_t *r,
+    ngx_http_iam_loc_conf_t *ilcf, ngx_http_iam_ctx_t *ctx);
+ngx_int_t ngx_http_iam_context_keys(ngx_http_request_t *r,
+    ngx_http_iam_loc_conf_t *ilcf, ngx_http_iam_ctx_t *ctx);
+ngx_int_t ngx_http_iam_context_principal(ngx_http_request_t *r,
+    ngx_http_iam_main_conf_t *imcf, ngx_http_iam_ctx_t *ctx);
+ngx_int_t ngx_http_iam_context_key_valid(ngx_str_t *name);
+
+
+/* ngx_http_iam_variables.c */
+
+ngx_int_t ngx_http_iam_add_variables(ngx_conf_t *cf);
+
+
+/* ngx_http_iam_error.c */
+
+void ngx_http_iam_set_error(ngx_http_iam_ctx_t *ctx, ngx_uint_t status,
+    const char *code, const char *message, ngx_uint_t level,
+    const char *reason);
+ngx_int_t ngx_http_iam_send_error(ngx_http_request_t *r,
+    ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
+    ngx_http_iam_ctx_t *ctx);
+
+
+/* ngx_http_iam_module.c */
+
+ngx_http_iam_ctx_t *ngx_http_iam_get_ctx(ngx_http_request_t *r);
+
+
+extern ngx_module_t  ngx_http_iam_module;
+
+
+#endif /* _NGX_HTTP_IAM_MODULE_H_INCLUDED_ */

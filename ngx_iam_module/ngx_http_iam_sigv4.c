@@ -1,0 +1,205 @@
+
+/*
+ * ngx_iam: SigV4 authentication of an nginx request.
+ *
+ * Builds the engine's view of the request (method, the path and query as
+ * the client sent them, the headers in order), lets the engine parse the
+ * credentials, looks the access key up in the account and has the engine
+ * verify the signature with a signing key cache that each worker owns.
+ */
+
+
+#include "ngx_http_iam_module.h"
+
+
+static void *ngx_http_iam_sigv4_alloc(void *data, size_t size);
+static void ngx_http_iam_sigv4_error(ngx_http_iam_ctx_t *ctx,
+    iam_sigv4_err_t err, const char *detail);
+
+
+/*
+ * One per worker process: signing keys derived once per (key, day,
+ * region, service) serve every request of that day.
+ */
+static iam_sigv4_cache_t  ngx_http_iam_sigv4_cache;
+
+
+/*
+ * Log levels, as ngx_http_auth_basic_module chooses them: credentials that
+ * cannot even be read are like no credentials (info); credentials that are
+ * read and refused (unknown key, bad signature, outside their validity)
+ * are like a wrong password (error).
+ */
+static ngx_uint_t  ngx_http_iam_sigv4_levels[] = {
+    NGX_LOG_INFO,       /* IAM_SIGV4_OK */
+    NGX_LOG_INFO,       /* IAM_SIGV4_ERR_HEADER_MALFORMED */
+    NGX_LOG_INFO,       /* IAM_SIGV4_ERR_QUERY_MALFORMED */
+    NGX_LOG_INFO,       /* IAM_SIGV4_ERR_INCOMPLETE_SIGNATURE */
+    NGX_LOG_INFO,       /* IAM_SIGV4_ERR_MULTIPLE_AUTH */
+    NGX_LOG_INFO,       /* IAM_SIGV4_ERR_EXPIRES_INVALID */
+    NGX_LOG_INFO,       /* IAM_SIGV4_ERR_MISSING_CONTENT_SHA256 */
+    NGX_LOG_INFO,       /* IAM_SIGV4_ERR_CONTENT_SHA256_INVALID */
+    NGX_LOG_INFO,       /* IAM_SIGV4_ERR_TOO_LARGE */
+    NGX_LOG_INFO,       /* IAM_SIGV4_ERR_DATE_INVALID */
+    NGX_LOG_ERR,        /* IAM_SIGV4_ERR_TIME_SKEWED */
+    NGX_LOG_ERR,        /* IAM_SIGV4_ERR_EXPIRED */
+    NGX_LOG_ERR,        /* IAM_SIGV4_ERR_NOT_YET_VALID */
+    NGX_LOG_ERR,        /* IAM_SIGV4_ERR_UNSIGNED_HEADERS */
+    NGX_LOG_ERR,        /* IAM_SIGV4_ERR_HOST_NOT_SIGNED */
+    NGX_LOG_ERR,        /* IAM_SIGV4_ERR_SIGNED_HEADER_ABSENT */
+    NGX_LOG_ERR,        /* IAM_SIGV4_ERR_SIGNATURE_MISMATCH */
+    NGX_LOG_ERR,        /* IAM_SIGV4_ERR_INVALID_ACCESS_KEY */
+    NGX_LOG_ERR,        /* IAM_SIGV4_ERR_ACCESS_DENIED */
+    NGX_LOG_ALERT,      /* IAM_SIGV4_ERR_INTERNAL */
+};
+
+
+ngx_int_t
+ngx_http_iam_sigv4_init_worker(ngx_cycle_t *cycle)
+{
+    iam_sigv4_cache_init(&ngx_http_iam_sigv4_cache);
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
+    ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
+    ngx_http_iam_ctx_t *ctx)
+{
+    ngx_uint_t               i, n;
+    ngx_list_part_t         *part;
+    ngx_table_elt_t         *h;
+    iam_sigv4_auth_t         auth;
+    iam_sigv4_header_t      *hdr;
+    iam_sigv4_request_t      req;
+    const iam_access_key_t  *key;
+
+    /* the request as the client signed it: r->unparsed_uri is raw */
+
+    req.method.len = r->method_name.len;
+    req.method.data = (const char *) r->method_name.data;
+
+    ngx_http_iam_split_uri(r, &req.path, &req.query);
+
+    n = 0;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        n += part->nelts;
+    }
+
+    hdr = ngx_palloc(r->pool, (n ? n : 1) * sizeof(iam_sigv4_header_t));
+    if (hdr == NULL) {
+        return NGX_ERROR;
+    }
+
+    req.headers = hdr;
+    req.nheaders = 0;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            hdr->name.len = h[i].key.len;
+            hdr->name.data = (const char *) h[i].key.data;
+            hdr->value.len = h[i].value.len;
+            hdr->value.data = (const char *) h[i].value.data;
+            hdr++;
+        }
+    }
+
+    req.nheaders = n;
+    req.payload_hash.len = 0;
+    req.payload_hash.data = NULL;
+    req.now = ngx_time();
+    req.alloc = ngx_http_iam_sigv4_alloc;
+    req.alloc_data = r->pool;
+
+    ngx_memzero(&auth, sizeof(iam_sigv4_auth_t));
+
+    switch (iam_sigv4_parse(&ilcf->sigv4, &req, &auth)) {
+
+    case IAM_DECLINED:
+        return NGX_DECLINED;
+
+    case IAM_OK:
+        break;
+
+    default:
+        ctx->access_key = auth.access_key;
+        ngx_http_iam_sigv4_error(ctx, auth.error, auth.detail);
+        return NGX_ABORT;
+    }
+
+    ctx->access_key = auth.access_key;
+
+    key = iam_account_find_key(imcf->account, auth.access_key);
+
+    if (key == NULL || !key->active) {
+        ngx_http_iam_sigv4_error(ctx, IAM_SIGV4_ERR_INVALID_ACCESS_KEY,
+                                 key ? "the access key is inactive"
+                                     : "the access key is unknown");
+        return NGX_ABORT;
+    }
+
+    if (auth.security_token.len) {
+        /* temporary credentials come with STS */
+        ngx_http_iam_set_error(ctx, NGX_HTTP_FORBIDDEN, "InvalidToken",
+                               "The provided token is malformed or "
+                               "otherwise invalid.",
+                               NGX_LOG_ERR,
+                               "security tokens are not accepted");
+        return NGX_ABORT;
+    }
+
+    if (iam_sigv4_verify(&ilcf->sigv4, &req, &auth, key->secret,
+                         &ngx_http_iam_sigv4_cache)
+        != IAM_OK)
+    {
+        ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "iam sigv4 canonical request:\n%*s\n"
+                       "string to sign:\n%*s",
+                       auth.canonical_request.len,
+                       auth.canonical_request.data,
+                       auth.string_to_sign.len, auth.string_to_sign.data);
+
+        ngx_http_iam_sigv4_error(ctx, auth.error, auth.detail);
+        return NGX_ABORT;
+    }
+
+    ctx->user = key->user;
+    ctx->principal = &key->user->principal;
+    ctx->access_key = key->id;
+    ctx->region = auth.scope_region;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_iam_sigv4_error(ngx_http_iam_ctx_t *ctx, iam_sigv4_err_t err,
+    const char *detail)
+{
+    ngx_uint_t  level;
+
+    level = NGX_LOG_ERR;
+
+    if ((size_t) err < sizeof(ngx_http_iam_sigv4_levels) / sizeof(ngx_uint_t))
+    {
+        level = ngx_http_iam_sigv4_levels[err];
+    }
+
+    ngx_http_iam_set_error(ctx, iam_sigv4_error_status(err),
+                           iam_sigv4_error_code(err),
+                           iam_sigv4_error_message(err), level, detail);
+}
+
+
+static void *
+ngx_http_iam_sigv4_alloc(void *data, size_t size)
+{
+    ngx_pool_t  *pool = data;
+
+    return ngx_palloc(pool, size);
+}
