@@ -23,6 +23,8 @@ static ngx_int_t ngx_http_iam_handler(ngx_http_request_t *r);
 static ngx_http_iam_ctx_t *ngx_http_iam_create_ctx(ngx_http_request_t *r,
     ngx_http_iam_loc_conf_t *ilcf);
 static void ngx_http_iam_ctx_cleanup(void *data);
+static ngx_int_t ngx_http_iam_read_body(ngx_http_request_t *r,
+    ngx_http_iam_ctx_t *ctx);
 static void ngx_http_iam_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_iam_decide(ngx_http_request_t *r,
     ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
@@ -232,6 +234,9 @@ ngx_http_iam_handler(ngx_http_request_t *r)
         case NGX_OK:
             break;
 
+        case NGX_AGAIN:
+            return ngx_http_iam_read_body(r, ctx);
+
         case NGX_DECLINED:
             ctx->user = NULL;
             ctx->principal = &ngx_http_iam_anonymous;
@@ -258,19 +263,8 @@ ngx_http_iam_handler(ngx_http_request_t *r)
         break;
 
     case NGX_AGAIN:
-
         /* S3 multi-object delete: every key is in the body */
-
-        ctx->body_pending = 1;
-
-        rc = ngx_http_read_client_request_body(r, ngx_http_iam_body_handler);
-
-        if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-            return rc;
-        }
-
-        ngx_http_finalize_request(r, NGX_DONE);
-        return NGX_DONE;
+        return ngx_http_iam_read_body(r, ctx);
 
     case NGX_ABORT:
         ctx->body_pending = 0;
@@ -528,6 +522,36 @@ static void
 ngx_http_iam_ctx_cleanup(void *data)
 {
     return;
+}
+
+
+/*
+ * A step needs the request body (a signed payload, a multi-object delete):
+ * read it, then run the access phase again; the handler resumes where it
+ * stopped, as ngx_http_mirror_module does.
+ */
+
+static ngx_int_t
+ngx_http_iam_read_body(ngx_http_request_t *r, ngx_http_iam_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    if (ctx->body_read) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "iam: the request body was read already");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->body_pending = 1;
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_iam_body_handler);
+
+    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    ngx_http_finalize_request(r, NGX_DONE);
+    return NGX_DONE;
 }
 
 

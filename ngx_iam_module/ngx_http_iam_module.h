@@ -141,6 +141,7 @@ typedef struct {
 /*
  * NGX_OK: ctx->user, principal, access_key and region set;
  * NGX_DECLINED: the request carries no SigV4 credentials;
+ * NGX_AGAIN: the signature covers the body: read it and call again;
  * NGX_ABORT: refused, ctx->error says why; NGX_ERROR: internal.
  */
 ngx_int_t ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,

@@ -10,8 +10,13 @@
 
 
 #include "ngx_http_iam_module.h"
+#include <openssl/evp.h>
 
 
+static ngx_int_t ngx_http_iam_sigv4_signed(ngx_http_request_t *r,
+    iam_sigv4_request_t *req);
+static ngx_int_t ngx_http_iam_sigv4_body_hash(ngx_http_request_t *r,
+    u_char *hex);
 static void *ngx_http_iam_sigv4_alloc(void *data, size_t size);
 static void ngx_http_iam_sigv4_error(ngx_http_iam_ctx_t *ctx,
     iam_sigv4_err_t err, const char *detail);
@@ -75,6 +80,7 @@ ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
     iam_sigv4_header_t      *hdr;
     iam_sigv4_request_t      req;
     const iam_access_key_t  *key;
+    u_char                   payload_hash[IAM_SIGV4_HEX_LEN + 1];
 
     /* the request as the client signed it: r->unparsed_uri is raw */
 
@@ -112,6 +118,28 @@ ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
     req.nheaders = n;
     req.payload_hash.len = 0;
     req.payload_hash.data = NULL;
+
+    /*
+     * Services other than S3 sign the hash of the body itself: a signed
+     * request with a body is authenticated once the body has been read.
+     * (S3 signs what x-amz-content-sha256 claims.)
+     */
+
+    if (!ilcf->sigv4.s3
+        && (r->headers_in.content_length_n > 0 || r->headers_in.chunked)
+        && ngx_http_iam_sigv4_signed(r, &req))
+    {
+        if (!ctx->body_read) {
+            return NGX_AGAIN;
+        }
+
+        if (ngx_http_iam_sigv4_body_hash(r, payload_hash) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        req.payload_hash.len = IAM_SIGV4_HEX_LEN;
+        req.payload_hash.data = (const char *) payload_hash;
+    }
     req.now = ngx_time();
     req.alloc = ngx_http_iam_sigv4_alloc;
     req.alloc_data = r->pool;
@@ -174,6 +202,112 @@ ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
     ctx->region = auth.scope_region;
 
     return NGX_OK;
+}
+
+
+/* whether the request looks signed: an Authorization header or X-Amz- */
+
+static ngx_int_t
+ngx_http_iam_sigv4_signed(ngx_http_request_t *r, iam_sigv4_request_t *req)
+{
+    if (r->headers_in.authorization) {
+        return 1;
+    }
+
+    return req->query.len
+           && ngx_strlcasestrn((u_char *) req->query.data,
+                               (u_char *) req->query.data + req->query.len,
+                               (u_char *) "X-Amz-Signature", 15 - 1)
+              != NULL;
+}
+
+
+static ngx_int_t
+ngx_http_iam_sigv4_body_hash(ngx_http_request_t *r, u_char *hex)
+{
+    off_t          offset;
+    size_t         size;
+    ssize_t        n;
+    ngx_buf_t     *b;
+    ngx_int_t      rc;
+    EVP_MD_CTX    *md;
+    ngx_chain_t   *cl;
+    u_char        *buf;
+    unsigned int   len;
+    u_char         digest[EVP_MAX_MD_SIZE];
+
+    md = EVP_MD_CTX_new();
+    if (md == NULL) {
+        return NGX_ERROR;
+    }
+
+    rc = NGX_ERROR;
+    buf = NULL;
+
+    if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+        goto done;
+    }
+
+    for (cl = r->request_body ? r->request_body->bufs : NULL;
+         cl;
+         cl = cl->next)
+    {
+        b = cl->buf;
+
+        if (ngx_buf_in_memory(b)) {
+            if (EVP_DigestUpdate(md, b->pos, b->last - b->pos) != 1) {
+                goto done;
+            }
+
+            continue;
+        }
+
+        if (!b->in_file) {
+            continue;
+        }
+
+        /* a body larger than client_body_buffer_size is in a file */
+
+        if (buf == NULL) {
+            buf = ngx_pnalloc(r->pool, ngx_pagesize);
+            if (buf == NULL) {
+                goto done;
+            }
+        }
+
+        for (offset = b->file_pos; offset < b->file_last; offset += n) {
+            size = (size_t) ngx_min(b->file_last - offset,
+                                    (off_t) ngx_pagesize);
+
+            n = ngx_read_file(b->file, buf, size, offset);
+
+            if (n != (ssize_t) size) {
+                ngx_log_error(NGX_LOG_CRIT, r->connection->log, 0,
+                              "iam: cannot read the request body from "
+                              "\"%V\"", &b->file->name);
+                goto done;
+            }
+
+            if (EVP_DigestUpdate(md, buf, size) != 1) {
+                goto done;
+            }
+        }
+    }
+
+    if (EVP_DigestFinal_ex(md, digest, &len) != 1) {
+        goto done;
+    }
+
+    ngx_hex_dump(hex, digest, len);
+    hex[2 * len] = '\0';
+
+    rc = NGX_OK;
+
+done:
+
+    EVP_MD_CTX_free(md);
+
+    return rc;
 }
 
 
