@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <ctype.h>
 #include <strings.h>
 #include <iam/iam_policy.h>
 
@@ -101,6 +102,8 @@ static void iam_policy_condition(iam_policy_ctx_t *ctx, iam_statement_t *st,
     const json_t *value, const iam_policy_element_t *elt);
 static void iam_policy_unknown(iam_policy_ctx_t *ctx, const char *key,
     int in_statement);
+static const char *iam_policy_similar(const char *key,
+    const char *const *names, int typo);
 static int iam_policy_string(iam_policy_ctx_t *ctx, const json_t *value,
     iam_str_t *s);
 static int iam_policy_list(iam_policy_ctx_t *ctx, const json_t *value,
@@ -136,6 +139,12 @@ static const iam_policy_element_t  iam_policy_elements[] = {
 
 static const char *const  iam_policy_top_elements[] = {
     "Version", "Id", "Statement", NULL
+};
+
+/* the names of iam_policy_elements, for hints */
+static const char *const  iam_policy_statement_elements[] = {
+    "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction",
+    "Resource", "NotResource", "Condition", NULL
 };
 
 /* indexed by IAM_PRINCIPAL_KEY_* */
@@ -1088,49 +1097,105 @@ iam_policy_condition(iam_policy_ctx_t *ctx, iam_statement_t *st,
 static void
 iam_policy_unknown(iam_policy_ctx_t *ctx, const char *key, int in_statement)
 {
-    const char                  *const *name;
-    const iam_policy_element_t  *elt;
+    char                q[IAM_POLICY_QUOTE_SIZE];
+    iam_str_t           k;
+    const char         *hint;
+    const char *const  *same, *const *other;
 
-    /* a near miss in the same place first: "effect" for "Effect" */
+    k.data = key;
+    k.len = strlen(key);
+    iam_policy_quote(k, q);
 
-    if (in_statement) {
-        for (elt = iam_policy_elements; elt->name; elt++) {
-            if (strcasecmp(key, elt->name) == 0) {
-                iam_policy_error(ctx, "unknown element '%s' (did you mean "
-                                 "'%s'?)", key, elt->name);
-                return;
-            }
+    same = in_statement ? iam_policy_statement_elements
+                        : iam_policy_top_elements;
+    other = in_statement ? iam_policy_top_elements
+                         : iam_policy_statement_elements;
+
+    /* "effect" for "Effect", then the right name in the wrong place */
+
+    hint = iam_policy_similar(key, same, 0);
+    if (hint) {
+        iam_policy_error(ctx, "unknown element '%s' (did you mean '%s'?)", q,
+                         hint);
+        return;
+    }
+
+    hint = iam_policy_similar(key, other, 0);
+    if (hint) {
+        if (in_statement) {
+            iam_policy_error(ctx, "unknown element '%s' in a statement (%s "
+                             "belongs at the top level of the policy)", q,
+                             hint);
+
+        } else {
+            iam_policy_error(ctx, "unknown element '%s' at the top level "
+                             "(%s belongs in a Statement)", q, hint);
         }
 
-        for (name = iam_policy_top_elements; *name; name++) {
-            if (strcasecmp(key, *name) == 0) {
-                iam_policy_error(ctx, "unknown element '%s' in a statement "
-                                 "(%s belongs at the top level of the "
-                                 "policy)", key, *name);
-                return;
-            }
+        return;
+    }
+
+    /* a typo: "Resources", "Efect" */
+
+    hint = iam_policy_similar(key, same, 1);
+    if (hint) {
+        iam_policy_error(ctx, "unknown element '%s' (did you mean '%s'?)", q,
+                         hint);
+        return;
+    }
+
+    iam_policy_error(ctx, "unknown element '%s'", q);
+}
+
+
+/* a name equal to key ignoring case, or (typo) one edit away from it */
+static const char *
+iam_policy_similar(const char *key, const char *const *names, int typo)
+{
+    size_t       i, la, lb;
+    const char  *a, *b, *const *name;
+
+    for (name = names; *name; name++) {
+        if (strcasecmp(key, *name) == 0) {
+            return *name;
         }
 
-    } else {
-        for (name = iam_policy_top_elements; *name; name++) {
-            if (strcasecmp(key, *name) == 0) {
-                iam_policy_error(ctx, "unknown element '%s' (did you mean "
-                                 "'%s'?)", key, *name);
-                return;
-            }
+        if (!typo) {
+            continue;
         }
 
-        for (elt = iam_policy_elements; elt->name; elt++) {
-            if (strcasecmp(key, elt->name) == 0) {
-                iam_policy_error(ctx, "unknown element '%s' at the top level "
-                                 "(%s belongs in a Statement)", key,
-                                 elt->name);
-                return;
-            }
+        a = key;
+        b = *name;
+        la = strlen(a);
+        lb = strlen(b);
+
+        if (la > lb) {
+            a = *name;
+            b = key;
+            i = la;
+            la = lb;
+            lb = i;
+        }
+
+        if (lb - la > 1) {
+            continue;
+        }
+
+        for (i = 0; i < la && tolower((unsigned char) a[i])
+                              == tolower((unsigned char) b[i]); i++)
+        {
+            /* void */
+        }
+
+        /* one substitution, or one character more in the longer name */
+        if (la == lb ? strcasecmp(a + i + 1, b + i + 1) == 0
+                     : strcasecmp(a + i, b + i + 1) == 0)
+        {
+            return *name;
         }
     }
 
-    iam_policy_error(ctx, "unknown element '%s'", key);
+    return NULL;
 }
 
 

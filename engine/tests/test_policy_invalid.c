@@ -108,7 +108,7 @@ static const invalid_case_t  cases[] = {
         "policies/invalid/unknown-elements.json:6:13: Statement[0].effect: "
         "unknown element 'effect' (did you mean 'Effect'?)",
         "policies/invalid/unknown-elements.json:8:13: Statement[0].Actions: "
-        "unknown element 'Actions'",
+        "unknown element 'Actions' (did you mean 'Action'?)",
         "policies/invalid/unknown-elements.json:11:13: Statement[0].Version: "
         "unknown element 'Version' in a statement (Version belongs at the top "
         "level of the policy)" } },
@@ -270,6 +270,19 @@ static const invalid_case_t  cases[] = {
         I ":1:37: Resource: unknown element 'Resource' at the top level "
         "(Resource belongs in a Statement)",
         I ":1:1: missing Statement" } },
+
+    { IAM_POLICY_IDENTITY, NULL,
+      "{\"Statement\":{\"Efect\":\"Allow\",\"Action\":\"s3:Get\","
+      "\"Resource\":\"*\",\"Conditions\":{},\"Not\\tAction\":1}}",
+      { I ":1:15: Statement.Efect: unknown element 'Efect' (did you mean "
+        "'Effect'?)",
+        I ":1:64: Statement.Conditions: unknown element 'Conditions' (did you "
+        "mean 'Condition'?)",
+        /* jsmn sees the key escaped: the position is the enclosing one's */
+        I ":1:2: Statement.Not\tAction: unknown element 'Not\\x09Action' "
+        "(did you mean 'NotAction'?)",
+        /* a single statement object: its position is the Statement key */
+        I ":1:2: Statement: missing Effect" } },
 
     { IAM_POLICY_IDENTITY, NULL,
       "{\"Id\":[],\"Statement\":{\"Sid\":{},\"Effect\":\"Allow\","
