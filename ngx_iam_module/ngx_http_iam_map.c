@@ -146,6 +146,15 @@ ngx_http_iam_map_custom(ngx_http_request_t *r, ngx_http_iam_loc_conf_t *ilcf,
             return NGX_ERROR;
         }
 
+        /* an ARN made of variables that are all empty names nothing */
+
+        if (resource.len == 0) {
+            ngx_http_iam_set_error(ctx, NGX_HTTP_FORBIDDEN, "AccessDenied",
+                                   "Access Denied", NGX_LOG_ERR,
+                                   "\"iam_resource\" is empty");
+            return NGX_ABORT;
+        }
+
         access->resource.len = resource.len;
         access->resource.data = (const char *) resource.data;
 
