@@ -286,6 +286,24 @@ ngx_http_iam_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+#if (NGX_DEBUG)
+    {
+    ngx_uint_t            i, j;
+    iam_context_entry_t  *e;
+
+    for (i = 0; i < ctx->context.nentries; i++) {
+        e = &ctx->context.entries[i];
+
+        for (j = 0; j < e->nvalues; j++) {
+            ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "iam context \"%*s\": \"%*s\"",
+                           e->key.len, e->key.data,
+                           e->values[j].len, e->values[j].data);
+        }
+    }
+    }
+#endif
+
     /* 4. evaluate */
 
     rc = ngx_http_iam_decide(r, imcf, ilcf, ctx, &mapped);
