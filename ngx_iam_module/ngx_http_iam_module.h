@@ -38,6 +38,8 @@
 /* aws:username, userid, PrincipalArn, PrincipalAccount, PrincipalType */
 #define NGX_HTTP_IAM_PRINCIPAL_KEYS    5
 
+#define NGX_HTTP_IAM_TIME_LEN          sizeof("1970-01-01T00:00:00Z")
+
 /* a multi-object delete body: 1000 keys of 1024 bytes, and the XML */
 #define NGX_HTTP_IAM_MAX_BODY          (2 * 1024 * 1024)
 
@@ -125,7 +127,7 @@ typedef struct {
     iam_str_t                   source_ip;
     u_char                      source_ip_text[NGX_INET6_ADDRSTRLEN];
     iam_str_t                   current_time;
-    u_char                      current_time_text[sizeof("1970-01-01T00:00:00Z")];
+    u_char                      current_time_text[NGX_HTTP_IAM_TIME_LEN];
     iam_str_t                   epoch_time;
     u_char                      epoch_time_text[NGX_TIME_T_LEN];
     iam_str_t                   user_agent;
