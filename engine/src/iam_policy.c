@@ -878,10 +878,9 @@ iam_policy_action(iam_policy_ctx_t *ctx, iam_statement_t *st,
     const json_t *value, const iam_policy_element_t *elt)
 {
     size_t          i, j, n;
-    char           *lower, err[256];
+    char            err[256], lower[IAM_POLICY_MAX_STRING];
     iam_str_t       s;
     const json_t   *item;
-    iam_pattern_t  *pattern;
 
     if (iam_policy_list(ctx, value, &n) != IAM_OK) {
         return;
@@ -907,22 +906,14 @@ iam_policy_action(iam_policy_ctx_t *ctx, iam_statement_t *st,
          * Actions are case-insensitive; stored lowercased, the text doubles
          * as the key of the evaluator's action index.
          */
-        lower = iam_pstrndup(ctx->pool, s.data, s.len);
-        if (lower == NULL) {
-            iam_policy_error(ctx, "out of memory");
-            goto next;
-        }
-
         for (j = 0; j < s.len; j++) {
-            if (lower[j] >= 'A' && lower[j] <= 'Z') {
-                lower[j] |= 0x20;
-            }
+            lower[j] = (char) tolower((unsigned char) s.data[j]);
         }
 
-        pattern = &st->actions[st->nactions];
         err[0] = '\0';
 
-        if (iam_pattern_compile(ctx->pool, pattern, lower, s.len,
+        if (iam_pattern_compile(ctx->pool, &st->actions[st->nactions], lower,
+                                s.len,
                                 IAM_PATTERN_WILDCARDS | IAM_PATTERN_ICASE,
                                 err, sizeof(err))
             != IAM_OK)
@@ -1004,7 +995,7 @@ iam_policy_resource(iam_policy_ctx_t *ctx, iam_statement_t *st,
     const json_t *value, const iam_policy_element_t *elt)
 {
     size_t              i, n;
-    char               *copy, err[256];
+    char                err[256];
     unsigned            flags;
     iam_str_t           s;
     const json_t       *item;
@@ -1034,18 +1025,11 @@ iam_policy_resource(iam_policy_ctx_t *ctx, iam_statement_t *st,
             goto next;
         }
 
-        /* the document is freed after loading; the pattern keeps its text */
-        copy = iam_pstrndup(ctx->pool, s.data, s.len);
-        if (copy == NULL) {
-            iam_policy_error(ctx, "out of memory");
-            goto next;
-        }
-
+        /* the pattern keeps its own copy of the text */
         arn = &st->resources[st->nresources];
-        memset(arn, 0, sizeof(iam_arn_pattern_t));
         err[0] = '\0';
 
-        if (iam_arn_pattern_compile(ctx->pool, arn, copy, s.len, flags,
+        if (iam_arn_pattern_compile(ctx->pool, arn, s.data, s.len, flags,
                                     err, sizeof(err))
             != IAM_OK)
         {

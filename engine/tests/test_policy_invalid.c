@@ -165,11 +165,13 @@ static const invalid_case_t  cases[] = {
 
     { IAM_POLICY_IDENTITY, "bad-resources.json", NULL,
       { "policies/invalid/bad-resources.json:8:17: Statement[0].Resource[0]: "
-        "resource 'amzn-s3-demo-bucket/*' is not an ARN",
+        "malformed ARN \"amzn-s3-demo-bucket/*\": must be \"*\" or "
+        "arn:partition:service:region:account:resource",
         "policies/invalid/bad-resources.json:9:17: Statement[0].Resource[1]: "
-        "unterminated policy variable",
+        "unterminated policy variable \"${aws:username\"",
         "policies/invalid/bad-resources.json:10:17: Statement[0].Resource[2]: "
-        "malformed ARN 'arn:aws:s3'" } },
+        "malformed ARN \"arn:aws:s3\": must be \"*\" or "
+        "arn:partition:service:region:account:resource" } },
 
     { IAM_POLICY_IDENTITY, "unknown-operator.json", NULL,
       { "policies/invalid/unknown-operator.json:9:17: "
@@ -359,8 +361,8 @@ static const invalid_case_t  cases[] = {
         "prefix",
         I ":1:91: Statement[0].Principal.AWS: invalid AWS principal 'bob' "
         "(expected \"*\", a 12-digit account id, or an IAM or STS ARN)",
-        I ":1:104: Statement[0].Resource: resource 'bucket' is not an "
-        "ARN" } },
+        I ":1:104: Statement[0].Resource: malformed ARN \"bucket\": must be "
+        "\"*\" or arn:partition:service:region:account:resource" } },
 };
 
 
