@@ -175,7 +175,8 @@ static const invalid_case_t  cases[] = {
 
     { IAM_POLICY_IDENTITY, "unknown-operator.json", NULL,
       { "policies/invalid/unknown-operator.json:9:17: "
-        "Statement[0].Condition.StringEqual: unknown condition operator" } },
+        "Statement[0].Condition.StringEqual: unknown condition operator "
+        "\"StringEqual\"" } },
 
     { IAM_POLICY_IDENTITY, "duplicate-sid.json", NULL,
       { "policies/invalid/duplicate-sid.json:6:10: Statement[2].Sid: "
