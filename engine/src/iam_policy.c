@@ -1050,27 +1050,39 @@ static void
 iam_policy_condition(iam_policy_ctx_t *ctx, iam_statement_t *st,
     const json_t *value, const iam_policy_element_t *elt)
 {
-    int     rc;
-    size_t  before;
+    int            rc;
+    size_t         before;
+    iam_diags_t   *diags, scratch;
+    iam_source_t   nowhere;
 
     if (!json_is_object(value)) {
         iam_policy_error(ctx, "must be an object");
         return;
     }
 
+    diags = ctx->diags;
+    before = diags->nitems;
+
     if (ctx->nreported >= IAM_POLICY_MAX_ERRORS) {
-        /* the document has failed already; spare the positions */
-        ctx->nsuppressed++;
-        return;
+        /* past the cap: only count, without the cost of positions */
+        memset(&nowhere, 0, sizeof(iam_source_t));
+        iam_diags_init(&scratch);
+        diags = &scratch;
+        before = 0;
     }
 
-    before = ctx->diags->nitems;
-
     rc = iam_conditions_compile(ctx->pool, value, ctx->policy->version,
-                                ctx->src, &ctx->path, ctx->diags,
-                                &st->conditions, &st->nconditions);
+                                diags == ctx->diags ? ctx->src : &nowhere,
+                                &ctx->path, diags, &st->conditions,
+                                &st->nconditions);
 
-    ctx->nreported += ctx->diags->nitems - before;
+    if (diags == ctx->diags) {
+        ctx->nreported += diags->nitems - before;
+
+    } else {
+        ctx->nsuppressed += scratch.nitems;
+        iam_diags_free(&scratch);
+    }
 
     if (rc != IAM_OK) {
         ctx->failed = 1;

@@ -682,6 +682,36 @@ test_error_cap(void)
     iam_diags_free(&diags);
     iam_pool_destroy(pool);
     free(text);
+
+    /* the condition compiler's errors count towards the same cap */
+    text = repeat("{\"Statement\":[",
+                  "{\"Effect\":\"Allow\",\"Action\":\"s3:Get\","
+                  "\"Resource\":\"*\",\"Condition\":{\"Foo\":{}}}",
+                  ",", 150, "]}");
+
+    iam_diags_init(&diags);
+    pool = iam_pool_create();
+
+    src.text = text;
+    src.len = strlen(text);
+
+    doc = iam_json_load_buffer(I, text, strlen(text), &diags);
+    policy = iam_policy_compile(pool, doc, "Many", IAM_POLICY_IDENTITY, &src,
+                                &diags);
+
+    ok(policy == NULL, "150 condition errors: no policy");
+    is_int(diags.nitems, 101, "150 condition errors: 100 shown, a summary");
+
+    if (diags.nitems == 101) {
+        iam_diag_format(&diags.items[100], buf, sizeof(buf));
+        is_str(buf, I ":1:1: too many errors: 50 more not shown",
+               "150 condition errors: the summary");
+    }
+
+    json_decref(doc);
+    iam_diags_free(&diags);
+    iam_pool_destroy(pool);
+    free(text);
 }
 
 
