@@ -57,7 +57,7 @@ typedef enum {
 typedef struct {
     iam_pattern_t       pattern;    /* string/ARN forms, variables */
     iam_arn_pattern_t  *arn;        /* Arn* operators */
-    int64_t             number;     /* Numeric*: value scaled by 10^9 */
+    long double         number;     /* Numeric*: exact for 64-bit ints */
     int64_t             time;       /* Date*: epoch seconds */
     unsigned            boolean:1;  /* Bool, Null */
     unsigned            family:8;   /* IpAddress: 4 or 6 */
