@@ -83,3 +83,6 @@ demo: all
 
 clean:
 	rm -rf $(BUILD)
+
+# keep the sanitizer objects between runs
+.SECONDARY:

@@ -23,10 +23,10 @@ static const invalid_case_t  invalid_cases[] = {
       "accounts/invalid/bad-account-id.json:2:3: account: must be a 12-digit "
       "account id" },
     { "accounts/invalid/unknown-policy.json",
-      "accounts/invalid/unknown-policy.json:5:27: users.alice.policies[0]: "
+      "accounts/invalid/unknown-policy.json:5:29: users.alice.policies[0]: "
       "unknown policy \"ReadOnly\"" },
     { "accounts/invalid/unknown-group.json",
-      "accounts/invalid/unknown-group.json:4:25: users.alice.groups[0]: "
+      "accounts/invalid/unknown-group.json:4:27: users.alice.groups[0]: "
       "unknown group \"admins\"" },
     { "accounts/invalid/duplicate-key.json",
       "accounts/invalid/duplicate-key.json:5:35: users.bob.access_keys[0].id: "
@@ -38,11 +38,11 @@ static const invalid_case_t  invalid_cases[] = {
       "accounts/invalid/unknown-member.json:3:3: user: unknown member "
       "\"user\"" },
     { "accounts/invalid/key-without-secret.json",
-      "accounts/invalid/key-without-secret.json:4:35: "
+      "accounts/invalid/key-without-secret.json:4:33: "
       "users.alice.access_keys[0]: an access key needs a \"secret\" or a "
       "\"secret_file\"" },
     { "accounts/invalid/bad-key-status.json",
-      "accounts/invalid/bad-key-status.json:4:86: "
+      "accounts/invalid/bad-key-status.json:4:80: "
       "users.alice.access_keys[0].status: must be \"Active\" or \"Inactive\"" },
     { "accounts/invalid/role-without-trust.json",
       "accounts/invalid/role-without-trust.json:4:5: roles.deploy: a role "
@@ -52,7 +52,7 @@ static const invalid_case_t  invalid_cases[] = {
       "roles.deploy.max_session_seconds: must be a number of seconds from "
       "900 to 43200" },
     { "accounts/invalid/missing-secret-file.json",
-      "accounts/invalid/missing-secret-file.json:4:58: "
+      "accounts/invalid/missing-secret-file.json:4:65: "
       "users.alice.access_keys[0].secret_file: cannot open "
       "\"accounts/invalid/nope.secret\": No such file or directory" },
 };
