@@ -156,9 +156,10 @@ static void
 iam_eval_set(iam_eval_ctx_t *ec, const iam_policy_set_t *set,
     iam_verdict_t *v)
 {
-    size_t            i;
-    int64_t           n;
-    iam_candidates_t  cand;
+    size_t                  i;
+    int64_t                 n;
+    iam_candidates_t        cand;
+    const iam_statement_t  *st;
 
     if (ec->explain) {
         for (i = 0; i < set->nstatements; i++) {
@@ -170,7 +171,17 @@ iam_eval_set(iam_eval_ctx_t *ec, const iam_policy_set_t *set,
     iam_policy_set_candidates(set, ec->request->action, &cand);
 
     while ((n = iam_candidates_next(&cand)) >= 0) {
-        iam_consider(ec, set->statements[n], v);
+        st = set->statements[n];
+
+        if (st->resource_prefix_len
+            && (ec->request->resource.len < st->resource_prefix_len
+                || memcmp(ec->request->resource.data, st->resource_prefix,
+                          st->resource_prefix_len) != 0))
+        {
+            continue;
+        }
+
+        iam_consider(ec, st, v);
 
         if (v->deny) {
             return;

@@ -10,6 +10,11 @@
 #include <iam/iam_eval.h>
 
 
+/* how many letters of a wildcard action index it ("s3:get" for s3:Get*) */
+#define IAM_PREFIX_LEN       3
+#define IAM_CANDIDATE_LISTS  4
+
+
 typedef struct {
     iam_str_t               key;        /* NULL data: an empty slot */
     uint32_t                hash;
@@ -33,14 +38,15 @@ struct iam_policy_set_s {
     iam_statement_t       **statements;     /* all, in policy order */
     size_t                  nstatements;
     iam_action_index_t      exact;          /* "s3:getobject" */
-    iam_action_index_t      service;        /* "s3" for "s3:get*" */
+    iam_action_index_t      prefix;         /* "s3:get" for "s3:get*" */
+    iam_action_index_t      service;        /* "s3" for "s3:*" */
     iam_stmt_list_t         general;        /* "*", NotAction ... */
 };
 
 typedef struct {
-    const uint32_t         *lists[3];
-    size_t                  lens[3];
-    size_t                  pos[3];
+    const uint32_t         *lists[IAM_CANDIDATE_LISTS];
+    size_t                  lens[IAM_CANDIDATE_LISTS];
+    size_t                  pos[IAM_CANDIDATE_LISTS];
     uint32_t                last;
 } iam_candidates_t;
 

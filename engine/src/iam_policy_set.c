@@ -1,10 +1,12 @@
 /*
  * ngx_iam engine: policy sets, statements indexed by action.
  *
- * A statement is filed under each exact action it names ("s3:getobject"),
- * under its service for a wildcard action of a fixed service ("s3:get*"),
- * or in the general list ("*", "s*:get*", NotAction).  A decision looks at
- * three short lists, merged in statement order, instead of every statement.
+ * A statement is filed under each exact action it names ("s3:getobject");
+ * a wildcard action of a fixed service under its service and the first
+ * letters of the action when it has IAM_PREFIX_LEN of them ("s3:get" for
+ * "s3:Get*"), else under its service ("s3" for "s3:*"); anything else in the
+ * general list ("*", "s*:get*", NotAction).  A decision looks at four short
+ * lists, merged in statement order, instead of every statement.
  */
 
 #include <stdlib.h>
@@ -20,6 +22,7 @@ typedef struct {
 } iam_index_pair_t;
 
 
+static void iam_statement_resource_prefix(iam_statement_t *st);
 static int iam_index_pair_cmp(const void *a, const void *b);
 static int iam_index_build(iam_pool_t *pool, iam_action_index_t *index,
     iam_index_pair_t *pairs, size_t npairs);
@@ -32,13 +35,14 @@ iam_policy_set_t *
 iam_policy_set_create(iam_pool_t *pool, const iam_policy_t *const *policies,
     size_t npolicies)
 {
-    size_t               i, j, k, n, nexact, nservice, ngeneral;
+    size_t               i, j, k, n, nexact, nservice, nprefix, ngeneral,
+                         lit;
     uint32_t            *general;
     const char          *colon;
     iam_pattern_t       *action;
     iam_statement_t     *st;
     iam_policy_set_t    *set;
-    iam_index_pair_t    *exact, *service;
+    iam_index_pair_t    *exact, *service, *prefix;
 
     set = iam_pcalloc(pool, sizeof(iam_policy_set_t));
     if (set == NULL) {
@@ -71,11 +75,15 @@ iam_policy_set_create(iam_pool_t *pool, const iam_policy_t *const *policies,
 
     exact = malloc((nexact + 1) * sizeof(iam_index_pair_t));
     service = malloc((nexact + 1) * sizeof(iam_index_pair_t));
-    if (exact == NULL || service == NULL) {
+    prefix = malloc((nexact + 1) * sizeof(iam_index_pair_t));
+    if (exact == NULL || service == NULL || prefix == NULL) {
         free(exact);
         free(service);
+        free(prefix);
         return NULL;
     }
+
+    nprefix = 0;
 
     n = 0;
     nexact = 0;
@@ -85,6 +93,7 @@ iam_policy_set_create(iam_pool_t *pool, const iam_policy_t *const *policies,
         for (j = 0; j < policies[i]->nstatements; j++) {
             st = &policies[i]->statements[j];
             set->statements[n] = st;
+            iam_statement_resource_prefix(st);
 
             if (st->not_action) {
                 general[ngeneral++] = (uint32_t) n;
@@ -118,6 +127,25 @@ iam_policy_set_create(iam_pool_t *pool, const iam_policy_t *const *policies,
                     continue;
                 }
 
+                /* the literal letters after the colon, if enough */
+                lit = 0;
+                while (colon + 1 + lit < action->text.data + action->text.len
+                       && colon[1 + lit] != '*' && colon[1 + lit] != '?')
+                {
+                    lit++;
+                }
+
+                if (lit >= IAM_PREFIX_LEN) {
+                    prefix[nprefix].key.data = action->text.data;
+                    prefix[nprefix].key.len = colon + 1 + IAM_PREFIX_LEN
+                                              - action->text.data;
+                    prefix[nprefix].hash = iam_hash_icase(
+                                               prefix[nprefix].key.data,
+                                               prefix[nprefix].key.len);
+                    prefix[nprefix++].stmt = (uint32_t) n;
+                    continue;
+                }
+
                 service[nservice].key.data = action->text.data;
                 service[nservice].key.len = colon - action->text.data;
                 service[nservice].hash = iam_hash_icase(
@@ -135,15 +163,89 @@ iam_policy_set_create(iam_pool_t *pool, const iam_policy_t *const *policies,
     set->general.n = ngeneral;
 
     if (iam_index_build(pool, &set->exact, exact, nexact) != IAM_OK
-        || iam_index_build(pool, &set->service, service, nservice) != IAM_OK)
+        || iam_index_build(pool, &set->service, service, nservice) != IAM_OK
+        || iam_index_build(pool, &set->prefix, prefix, nprefix) != IAM_OK)
     {
         set = NULL;
     }
 
     free(exact);
     free(service);
+    free(prefix);
 
     return set;
+}
+
+
+/* the literal text all of a statement's Resource patterns begin with */
+static void
+iam_statement_resource_prefix(iam_statement_t *st)
+{
+    char                     buf[sizeof(st->resource_prefix)];
+    size_t                   i, k, len, common;
+    const iam_atom_t        *a;
+    const iam_pattern_t     *seg;
+    const iam_arn_pattern_t *ap;
+
+    st->resource_prefix_len = 0;
+
+    if (!st->has_resource || st->not_resource || st->nresources == 0) {
+        return;
+    }
+
+    common = sizeof(buf);
+
+    for (i = 0; i < st->nresources; i++) {
+        ap = &st->resources[i];
+
+        if (ap->any) {
+            return;
+        }
+
+        /* segments joined by ':' until the first wildcard or variable */
+        len = 0;
+
+        for (k = 0; k < 6 && len < sizeof(buf); k++) {
+            seg = &ap->segments[k];
+            a = seg->natoms ? &seg->atoms[0] : NULL;
+
+            if (k > 0) {
+                buf[len++] = ':';
+            }
+
+            if (a && a->type == IAM_ATOM_LITERAL) {
+                if (len + a->text.len > sizeof(buf)) {
+                    memcpy(buf + len, a->text.data, sizeof(buf) - len);
+                    len = sizeof(buf);
+                    break;
+                }
+
+                memcpy(buf + len, a->text.data, a->text.len);
+                len += a->text.len;
+            }
+
+            if (seg->natoms > 1 || (a && a->type != IAM_ATOM_LITERAL)) {
+                break;
+            }
+        }
+
+        if (len > sizeof(buf)) {
+            len = sizeof(buf);
+        }
+
+        if (i == 0) {
+            memcpy(st->resource_prefix, buf, len);
+            common = len;
+
+        } else {
+            for (k = 0; k < common && k < len
+                        && st->resource_prefix[k] == buf[k]; k++)
+            { /* void */ }
+            common = k;
+        }
+    }
+
+    st->resource_prefix_len = (unsigned) common;
 }
 
 
@@ -302,9 +404,19 @@ iam_policy_set_candidates(const iam_policy_set_t *set, iam_str_t action,
     cand->lists[2] = b ? b->stmts : NULL;
     cand->lens[2] = b ? b->n : 0;
 
-    cand->pos[0] = 0;
-    cand->pos[1] = 0;
-    cand->pos[2] = 0;
+    b = NULL;
+
+    if (colon && action.data + action.len - colon > IAM_PREFIX_LEN) {
+        b = iam_index_find(&set->prefix, action.data,
+                           colon + 1 + IAM_PREFIX_LEN - action.data,
+                           iam_hash_icase(action.data, colon + 1
+                                          + IAM_PREFIX_LEN - action.data));
+    }
+
+    cand->lists[3] = b ? b->stmts : NULL;
+    cand->lens[3] = b ? b->n : 0;
+
+    memset(cand->pos, 0, sizeof(cand->pos));
     cand->last = UINT32_MAX;
 }
 
@@ -320,7 +432,7 @@ iam_candidates_next(iam_candidates_t *cand)
         best = -1;
         min = UINT32_MAX;
 
-        for (i = 0; i < 3; i++) {
+        for (i = 0; i < IAM_CANDIDATE_LISTS; i++) {
             if (cand->pos[i] < cand->lens[i]) {
                 v = cand->lists[i][cand->pos[i]];
                 if (best == -1 || v < min) {

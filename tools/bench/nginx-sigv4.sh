@@ -17,6 +17,7 @@ if [ ! -f "$MODULE" ] || ! command -v wrk >/dev/null; then
 fi
 
 dir=$(mktemp -d)
+chmod 755 "$dir"    # the workers run as nobody when started as root
 trap 'kill $(cat "$dir"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$dir"' EXIT
 
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -68,6 +68,14 @@ typedef struct {
     size_t                  nprincipals;
     iam_condition_t        *conditions;
     size_t                  nconditions;
+
+    /*
+     * What every resource it can match starts with (up to 32 bytes): a
+     * filter the evaluator checks before any pattern.  Set by
+     * iam_policy_set_create(); 0 when it cannot tell.
+     */
+    unsigned                resource_prefix_len;
+    char                    resource_prefix[32];
 } iam_statement_t;
 
 struct iam_policy_s {
