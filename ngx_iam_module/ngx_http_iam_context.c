@@ -15,6 +15,7 @@ static ngx_int_t ngx_http_iam_context_set(ngx_http_request_t *r,
     ngx_http_iam_ctx_t *ctx, const iam_str_t *key, const iam_str_t *value);
 static void ngx_http_iam_source_ip(ngx_connection_t *c,
     ngx_http_iam_ctx_t *ctx);
+static void ngx_http_iam_time_update(void);
 
 
 static const iam_str_t  ngx_http_iam_source_ip_key =
@@ -31,6 +32,16 @@ static const iam_str_t  ngx_http_iam_referer_key =
     iam_string("aws:Referer");
 static const iam_str_t  ngx_http_iam_requested_region_key =
     iam_string("aws:RequestedRegion");
+
+/*
+ * aws:CurrentTime and aws:EpochTime, formatted once a second per worker:
+ * a worker evaluates one request at a time, so the context may point here
+ */
+static time_t     ngx_http_iam_time = (time_t) -1;
+static iam_str_t  ngx_http_iam_current_time;
+static iam_str_t  ngx_http_iam_epoch_time;
+static u_char     ngx_http_iam_current_time_text[NGX_HTTP_IAM_TIME_LEN];
+static u_char     ngx_http_iam_epoch_time_text[NGX_TIME_T_LEN];
 
 static const iam_str_t  ngx_http_iam_true = iam_string("true");
 static const iam_str_t  ngx_http_iam_false = iam_string("false");
@@ -52,8 +63,6 @@ ngx_int_t
 ngx_http_iam_context_connection(ngx_http_request_t *r,
     ngx_http_iam_loc_conf_t *ilcf, ngx_http_iam_ctx_t *ctx)
 {
-    time_t               now;
-    ngx_tm_t             tm;
     iam_str_t            region;
     ngx_connection_t    *c;
     const iam_str_t     *secure;
@@ -91,26 +100,13 @@ ngx_http_iam_context_connection(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    now = ngx_time();
-    ngx_gmtime(now, &tm);
-
-    ctx->current_time.data = (const char *) ctx->current_time_text;
-    ctx->current_time.len = ngx_sprintf(ctx->current_time_text,
-                                        "%4d-%02d-%02dT%02d:%02d:%02dZ",
-                                        tm.ngx_tm_year, tm.ngx_tm_mon,
-                                        tm.ngx_tm_mday, tm.ngx_tm_hour,
-                                        tm.ngx_tm_min, tm.ngx_tm_sec)
-                            - ctx->current_time_text;
-
-    ctx->epoch_time.data = (const char *) ctx->epoch_time_text;
-    ctx->epoch_time.len = ngx_sprintf(ctx->epoch_time_text, "%T", now)
-                          - ctx->epoch_time_text;
+    ngx_http_iam_time_update();
 
     if (ngx_http_iam_context_set(r, ctx, &ngx_http_iam_current_time_key,
-                                 &ctx->current_time)
+                                 &ngx_http_iam_current_time)
         != NGX_OK
         || ngx_http_iam_context_set(r, ctx, &ngx_http_iam_epoch_time_key,
-                                    &ctx->epoch_time)
+                                    &ngx_http_iam_epoch_time)
            != NGX_OK)
     {
         return NGX_ERROR;
@@ -199,6 +195,38 @@ ngx_http_iam_source_ip(ngx_connection_t *c, ngx_http_iam_ctx_t *ctx)
     default: /* a unix socket: the key is absent */
         break;
     }
+}
+
+
+static void
+ngx_http_iam_time_update(void)
+{
+    time_t     now;
+    ngx_tm_t   tm;
+
+    now = ngx_time();
+
+    if (now == ngx_http_iam_time) {
+        return;
+    }
+
+    ngx_gmtime(now, &tm);
+
+    ngx_http_iam_current_time.data =
+                               (const char *) ngx_http_iam_current_time_text;
+    ngx_http_iam_current_time.len =
+        ngx_sprintf(ngx_http_iam_current_time_text,
+                    "%4d-%02d-%02dT%02d:%02d:%02dZ",
+                    tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                    tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec)
+        - ngx_http_iam_current_time_text;
+
+    ngx_http_iam_epoch_time.data = (const char *) ngx_http_iam_epoch_time_text;
+    ngx_http_iam_epoch_time.len =
+        ngx_sprintf(ngx_http_iam_epoch_time_text, "%T", now)
+        - ngx_http_iam_epoch_time_text;
+
+    ngx_http_iam_time = now;
 }
 
 

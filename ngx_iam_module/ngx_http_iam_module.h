@@ -126,10 +126,6 @@ typedef struct {
     /* storage for the connection's condition keys */
     iam_str_t                   source_ip;
     u_char                      source_ip_text[NGX_INET6_ADDRSTRLEN];
-    iam_str_t                   current_time;
-    u_char                      current_time_text[NGX_HTTP_IAM_TIME_LEN];
-    iam_str_t                   epoch_time;
-    u_char                      epoch_time_text[NGX_TIME_T_LEN];
     iam_str_t                   user_agent;
     iam_str_t                   referer;
 
