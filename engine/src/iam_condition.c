@@ -756,7 +756,7 @@ iam_parse_date(iam_str_t s, int64_t *out)
     p = s.data;
     end = p + s.len;
 
-    if (s.len <= 12 || (s.len > 4 && p[4] != '-')) {
+    if (s.len < 10 || p[4] != '-') {
         /* epoch seconds */
         *out = 0;
         for (i = 0; i < s.len; i++) {
