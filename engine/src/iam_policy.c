@@ -112,7 +112,6 @@ static const json_t *iam_policy_list_item(iam_policy_ctx_t *ctx,
     const json_t *value, size_t i);
 static void iam_policy_list_done(iam_policy_ctx_t *ctx, const json_t *value);
 static void *iam_policy_alloc(iam_policy_ctx_t *ctx, size_t size);
-static int iam_policy_split_arn(iam_str_t s, iam_str_t seg[6]);
 static int iam_policy_is_account_id(iam_str_t s);
 static int iam_policy_has_wildcard(iam_str_t s);
 static const char *iam_policy_quote(iam_str_t s, char *buf);
@@ -704,7 +703,7 @@ iam_policy_principal_values(iam_policy_ctx_t *ctx, iam_statement_t *st,
 
         /* a SAML or OIDC provider's ARN names the account that owns it */
         if (type == IAM_PRINCIPAL_KEY_FEDERATED
-            && iam_policy_split_arn(pe->text, seg) == IAM_OK
+            && iam_arn_split(pe->text.data, pe->text.len, seg) == IAM_OK
             && iam_policy_is_account_id(seg[4]))
         {
             pe->account = seg[4];
@@ -766,7 +765,7 @@ iam_policy_principal_arn(iam_policy_ctx_t *ctx, iam_principal_entry_t *pe,
     const char  *p, *slash;
     char         q[IAM_POLICY_QUOTE_SIZE];
 
-    if (iam_policy_split_arn(s, seg) != IAM_OK) {
+    if (iam_arn_split(s.data, s.len, seg) != IAM_OK) {
         iam_policy_error(ctx, "malformed principal ARN '%s'",
                          iam_policy_quote(s, q));
         return IAM_ERROR;
@@ -1287,34 +1286,6 @@ iam_policy_alloc(iam_policy_ctx_t *ctx, size_t size)
     }
 
     return p;
-}
-
-
-/* six segments, the last one everything after the fifth ':' */
-static int
-iam_policy_split_arn(iam_str_t s, iam_str_t seg[6])
-{
-    int          i;
-    const char  *p, *end, *colon;
-
-    p = s.data;
-    end = s.data + s.len;
-
-    for (i = 0; i < 5; i++) {
-        colon = memchr(p, ':', end - p);
-        if (colon == NULL) {
-            return IAM_ERROR;
-        }
-
-        seg[i].data = p;
-        seg[i].len = colon - p;
-        p = colon + 1;
-    }
-
-    seg[5].data = p;
-    seg[5].len = end - p;
-
-    return iam_str_eq_cstr(seg[0], "arn") ? IAM_OK : IAM_ERROR;
 }
 
 
