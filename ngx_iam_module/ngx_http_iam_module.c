@@ -748,8 +748,19 @@ ngx_http_iam_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->resource_policy, prev->resource_policy,
                              NULL);
 
+    /*
+     * only a service given by iam_sigv4 is inherited: the default depends
+     * on each location's own mapping
+     */
+    ngx_conf_merge_str_value(conf->service, prev->service, "");
+
+    service.len = conf->service.len;
+    service.data = (const char *) conf->service.data;
+
     if (conf->mapping == NGX_HTTP_IAM_MAPPING_S3) {
-        ngx_conf_merge_str_value(conf->service, prev->service, "s3");
+        if (service.len == 0) {
+            iam_str_set(&service, "s3");
+        }
 
         if (conf->actions || conf->resource) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -758,15 +769,13 @@ ngx_http_iam_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
             return NGX_CONF_ERROR;
         }
 
-    } else {
+    } else if (service.len == 0) {
         /* the service name AWS clients sign custom HTTP APIs with */
-        ngx_conf_merge_str_value(conf->service, prev->service, "execute-api");
+        iam_str_set(&service, "execute-api");
     }
 
     region.len = conf->region.len;
     region.data = (const char *) conf->region.data;
-    service.len = conf->service.len;
-    service.data = (const char *) conf->service.data;
 
     iam_sigv4_conf_init(&conf->sigv4, region, service);
     conf->sigv4.skew = conf->skew;

@@ -110,6 +110,9 @@ sub nginx_start {
         write_file($path, $text);
     }
 
+    # served and written (dav PUT) by workers that run as nobody under root
+    system('chmod', '-R', 'a+rwX', "$dir/html");
+
     my $http = $args{http};
     $http =~ s/\@DIR\@/$dir/g;
     write_file("$dir/nginx.conf", _frame($dir, $http));
