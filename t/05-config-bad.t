@@ -1,0 +1,103 @@
+#!/usr/bin/perl
+# Bad configuration fails `nginx -t` with FILE:LINE:COLUMN and what is wrong;
+# a reload with a broken account file keeps the old configuration serving.
+
+use strict;
+use warnings;
+use Test::More;
+use JSON::PP;
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use IamTest;
+
+my $good = read_file("$FindBin::Bin/data/account.json");
+
+sub conf_with {
+    my ($account, %extra) = @_;
+    my $loc = $extra{location} // 'iam on; iam_mapping s3;';
+    return nginx_test_config(files => { 'account.json' => $account,
+                                        %{ $extra{files} || {} } },
+                             http => <<"HTTP");
+    iam_account \@DIR\@/account.json;
+    server {
+        listen 127.0.0.1:@{[ free_port() ]};
+        location / { $loc empty_gif; }
+    }
+HTTP
+}
+
+my ($rc, $out) = conf_with($good);
+is($rc, 0, 'nginx -t: the good account passes') or diag($out);
+
+my @cases = (
+    [ 'JSON syntax error',
+      qq({\n  "account": "123456789012",\n  "users": { "a": { } ,, }\n}\n),
+      qr{account\.json:3:\d+: } ],
+    [ 'unknown policy name',
+      qq({\n  "account": "123456789012",\n  "users": {\n    "a": { "policies": ["Nope"] }\n  }\n}\n),
+      qr{account\.json:4:25: users\.a\.policies\[0\]: unknown policy "Nope"} ],
+    [ 'bad Effect',
+      qq({\n  "account": "123456789012",\n  "policies": {\n    "P": { "Version": "2012-10-17",\n           "Statement": [ { "Effect": "Alow", "Action": "s3:*", "Resource": "*" } ] }\n  }\n}\n),
+      qr{account\.json:5:29: Statement\[0\]\.Effect: .*"Alow"} ],
+    [ 'duplicate access key',
+      qq({\n  "account": "123456789012",\n  "users": {\n    "a": { "access_keys": [ { "id": "AKIAEXAMPLEDUPLICATE", "secret": "x" } ] },\n    "b": { "access_keys": [ { "id": "AKIAEXAMPLEDUPLICATE", "secret": "y" } ] }\n  }\n}\n),
+      qr{account\.json:5:31: users\.b\.access_keys\[0\]\.id: duplicate access key "AKIAEXAMPLEDUPLICATE"} ],
+    [ 'unknown member',
+      qq({\n  "account": "123456789012",\n  "usres": {}\n}\n),
+      qr{account\.json:3:3: usres: unknown member "usres"} ],
+);
+
+for my $c (@cases) {
+    my ($name, $account, $want) = @$c;
+    ($rc, $out) = conf_with($account);
+    isnt($rc, 0, "nginx -t fails: $name");
+    like($out, qr/\[emerg\].*$want/, "nginx -t says where and what: $name") or diag($out);
+}
+
+($rc, $out) = conf_with($good, location => 'iam on; iam_mapping s3; iam_resource_policy @DIR@/rp.json;',
+                        files => { 'rp.json' => qq({ "Version": "2012-10-17",\n  "Statement": [ { "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*" } ] }\n) });
+isnt($rc, 0, 'nginx -t fails: a resource policy without Principal');
+like($out, qr{rp\.json:2:\d+: Statement\[0\]: .*Principal}, 'resource policy error points into its file')
+    or diag($out);
+
+($rc, $out) = conf_with($good, location => 'iam on; iam_mapping s4;');
+isnt($rc, 0, 'nginx -t fails: iam_mapping s4');
+like($out, qr/invalid mapping "s4"/, 'nginx -t says what is wrong') or diag($out);
+
+($rc, $out) = nginx_test_config(http => <<"HTTP");
+    server { listen 127.0.0.1:@{[ free_port() ]}; location / { iam on; empty_gif; } }
+HTTP
+isnt($rc, 0, 'nginx -t fails: iam on without iam_account');
+like($out, qr/iam_account/, 'and says iam_account is missing') or diag($out);
+
+# reload: a broken file keeps the old configuration, a fixed one takes over
+my $port = free_port();
+my $t = nginx_start(ports => [$port], files => {
+    'account.json' => $good,
+    'html/shared/readme.txt' => "hello\n",
+}, http => <<"HTTP");
+    iam_account \@DIR\@/account.json;
+    server {
+        listen 127.0.0.1:$port;
+        root \@DIR\@/html;
+        location / { iam on; iam_mapping s3; }
+    }
+HTTP
+
+my %alice = (key => 'AKIAEXAMPLEALICE0001', secret => 'alice-secret');
+my $url = "http://127.0.0.1:$port/shared/readme.txt";
+is(curl_sigv4(%alice, url => $url)->{status}, 200, 'before reload: allowed');
+
+write_file("$t->{dir}/account.json", "{\n  \"account\": \"123456789012\",\n  \"users\": { ,\n}\n");
+nginx_reload($t);
+is(curl_sigv4(%alice, url => $url)->{status}, 200, 'broken reload: the old configuration still decides');
+like(error_log($t), qr{\[emerg\].*account\.json:3:\d+: }, 'broken reload: FILE:LINE:COLUMN in the error log');
+
+my $doc = JSON::PP->new->decode($good);
+delete $doc->{users}{alice}{groups};
+my $fixed = JSON::PP->new->pretty->encode($doc);
+write_file("$t->{dir}/account.json", $fixed);
+nginx_reload($t);
+is(curl_sigv4(%alice, url => $url)->{status}, 403, 'good reload: the new account decides');
+
+done_testing();
