@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <iam/iam_sigv4.h>
 #include "iam_sigv4_internal.h"
@@ -34,6 +35,15 @@ enum {
     IAM_SIGV4_Q_LAST
 };
 
+
+typedef struct {
+    EVP_MD                 *sha256;
+    EVP_MD_CTX             *md_ctx;
+    EVP_MAC                *hmac;
+    EVP_MAC_CTX            *mac_ctx;
+} iam_crypto_t;
+
+static iam_crypto_t *iam_sigv4_crypto(void);
 
 static int iam_sigv4_fail(iam_sigv4_auth_t *auth, iam_sigv4_err_t err,
     const char *detail);
@@ -415,14 +425,62 @@ iam_sigv4_sha256_hex(const void *data, size_t len, char *hex)
 {
     unsigned int   n;
     unsigned char  md[EVP_MAX_MD_SIZE];
+    iam_crypto_t  *c;
 
-    if (EVP_Digest(data, len, md, &n, EVP_sha256(), NULL) != 1 || n != 32) {
+    c = iam_sigv4_crypto();
+
+    if (c == NULL
+        || EVP_DigestInit_ex(c->md_ctx, c->sha256, NULL) != 1
+        || EVP_DigestUpdate(c->md_ctx, data, len) != 1
+        || EVP_DigestFinal_ex(c->md_ctx, md, &n) != 1
+        || n != 32)
+    {
         return IAM_ERROR;
     }
 
     iam_sigv4_hex_encode(hex, md, n);
 
     return IAM_OK;
+}
+
+
+/*
+ * OpenSSL 3 looks algorithms up, under a lock, on every EVP_sha256() and
+ * one-shot HMAC() call, and allocates a context each time: on the request
+ * path we fetch once and reuse one digest and one MAC context per thread.
+ */
+static iam_crypto_t *
+iam_sigv4_crypto(void)
+{
+    OSSL_PARAM                  params[2];
+    static __thread iam_crypto_t  crypto;
+
+    if (crypto.mac_ctx) {
+        return &crypto;
+    }
+
+    crypto.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    crypto.md_ctx = EVP_MD_CTX_new();
+    crypto.hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    crypto.mac_ctx = crypto.hmac ? EVP_MAC_CTX_new(crypto.hmac) : NULL;
+
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *) "SHA256", 0);
+    params[1] = OSSL_PARAM_construct_end();
+
+    if (crypto.sha256 == NULL || crypto.md_ctx == NULL
+        || crypto.mac_ctx == NULL
+        || EVP_MAC_CTX_set_params(crypto.mac_ctx, params) != 1)
+    {
+        EVP_MAC_CTX_free(crypto.mac_ctx);
+        EVP_MAC_free(crypto.hmac);
+        EVP_MD_CTX_free(crypto.md_ctx);
+        EVP_MD_free(crypto.sha256);
+        memset(&crypto, 0, sizeof(iam_crypto_t));
+        return NULL;
+    }
+
+    return &crypto;
 }
 
 
@@ -1319,11 +1377,15 @@ static int
 iam_sigv4_hmac(const void *key, size_t key_len, const void *data, size_t len,
     unsigned char *out)
 {
-    unsigned int  n;
+    size_t         n;
+    iam_crypto_t  *c;
 
-    n = 0;
+    c = iam_sigv4_crypto();
 
-    if (HMAC(EVP_sha256(), key, (int) key_len, data, len, out, &n) == NULL
+    if (c == NULL
+        || EVP_MAC_init(c->mac_ctx, key, key_len, NULL) != 1
+        || EVP_MAC_update(c->mac_ctx, data, len) != 1
+        || EVP_MAC_final(c->mac_ctx, out, &n, 32) != 1
         || n != 32)
     {
         return IAM_ERROR;
