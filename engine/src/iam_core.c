@@ -30,31 +30,6 @@ struct iam_pool_s {
 static iam_pool_block_t *iam_pool_block_new(iam_pool_t *pool, size_t size);
 
 
-int
-iam_str_eq(iam_str_t a, iam_str_t b)
-{
-    return a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0);
-}
-
-
-int
-iam_str_eq_icase(iam_str_t a, iam_str_t b)
-{
-    return a.len == b.len && (a.len == 0 || strncasecmp(a.data, b.data, a.len)
-                                            == 0);
-}
-
-
-int
-iam_str_eq_cstr(iam_str_t a, const char *s)
-{
-    size_t  len;
-
-    len = strlen(s);
-    return a.len == len && (len == 0 || memcmp(a.data, s, len) == 0);
-}
-
-
 uint32_t
 iam_hash_icase(const char *s, size_t len)
 {

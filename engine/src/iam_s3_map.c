@@ -1222,6 +1222,14 @@ iam_s3_parse_query(iam_s3_ctx_t *ctx)
 
         ctx->nparams++;
 
+        if (param->name.len > 6
+            && strncasecmp(param->name.data, "x-amz-", 6) == 0)
+        {
+            /* presigned URL arguments and hoisted headers */
+            p++;
+            continue;
+        }
+
         for (j = 0; j < iam_s3_nelts(iam_s3_param_names); j++) {
             if (iam_str_eq(param->name, iam_s3_param_names[j].name)) {
                 break;
@@ -1231,11 +1239,6 @@ iam_s3_parse_query(iam_s3_ctx_t *ctx)
         if (j < iam_s3_nelts(iam_s3_param_names)) {
             param->bit = iam_s3_param_names[j].bit;
             ctx->have |= param->bit;
-
-        } else if (param->name.len > 6
-                   && strncasecmp(param->name.data, "x-amz-", 6) == 0)
-        {
-            /* presigned URL arguments and hoisted headers */
 
         } else if (ctx->sub.len) {
             return iam_s3_fail(ctx, IAM_S3_ERR_NOT_IMPLEMENTED,

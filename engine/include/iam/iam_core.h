@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 
 
 /* Same meaning as nginx's NGX_OK/NGX_ERROR/NGX_DECLINED: the glue maps 1:1. */
@@ -31,10 +32,35 @@ typedef struct {
 #define iam_str_set(str, text)                                                \
     (str)->len = sizeof(text) - 1; (str)->data = (const char *) text
 
-int iam_str_eq(iam_str_t a, iam_str_t b);
-int iam_str_eq_icase(iam_str_t a, iam_str_t b);
-int iam_str_eq_cstr(iam_str_t a, const char *s);
 uint32_t iam_hash_icase(const char *s, size_t len);
+
+
+/* inline: they sit in the inner loops of table scans and matching */
+
+static inline int
+iam_str_eq(iam_str_t a, iam_str_t b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.data, b.data, a.len) == 0);
+}
+
+
+static inline int
+iam_str_eq_icase(iam_str_t a, iam_str_t b)
+{
+    return a.len == b.len
+           && (a.len == 0 || strncasecmp(a.data, b.data, a.len) == 0);
+}
+
+
+static inline int
+iam_str_eq_cstr(iam_str_t a, const char *s)
+{
+    size_t  len;
+
+    len = strlen(s);
+
+    return a.len == len && (len == 0 || memcmp(a.data, s, len) == 0);
+}
 
 
 /*
