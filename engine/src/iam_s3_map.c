@@ -1150,7 +1150,7 @@ iam_s3_parse_query(iam_s3_ctx_t *ctx)
 {
     size_t           i, j;
     iam_str_t        name, query;
-    const char      *p, *last, *eq;
+    const char      *p, *last, *eq, *amp;
     iam_s3_param_t  *param;
 
     query = ctx->req->query;
@@ -1166,15 +1166,11 @@ iam_s3_parse_query(iam_s3_ctx_t *ctx)
 
     while (p < last) {
         name.data = p;
-        eq = NULL;
 
-        while (p < last && *p != '&') {
-            if (*p == '=' && eq == NULL) {
-                eq = p;
-            }
-
-            p++;
-        }
+        /* memchr: presigned queries are long, and this runs per request */
+        amp = memchr(p, '&', last - p);
+        p = amp ? amp : last;
+        eq = memchr(name.data, '=', p - name.data);
 
         if (p == name.data) {
             /* "a&&b", a trailing '&' */
