@@ -1,5 +1,7 @@
 // @aws-sdk/client-s3 v3 against the gateway: put, get back, a refused get.
-// usage: node sdk-v3.mjs ENDPOINT KEY SECRET; prints one JSON object.
+// usage: node sdk-v3.mjs ENDPOINT KEY SECRET; prints one JSON object:
+// {put, get, secret, putDefault}, each {ok, value} or {ok: false, error (the
+// exception name, e.g. AccessDenied), message, status}.
 import { S3Client, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 
 const [endpoint, accessKeyId, secretAccessKey] = process.argv.slice(2);
@@ -32,5 +34,15 @@ await attempt('get', async () => {
 await attempt('secret', async () => {
     await s3.send(new GetObjectCommand({ Bucket: 'shared', Key: 'secret/plans.txt' }));
     return 'read';
+});
+// the SDK's defaults: since 3.729 PutObject sends a CRC32 trailer in an
+// aws-chunked body (x-amz-content-sha256: STREAMING-UNSIGNED-PAYLOAD-TRAILER)
+const s3default = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true,
+                                 credentials: { accessKeyId, secretAccessKey },
+                                 maxAttempts: 1 });
+await attempt('putDefault', async () => {
+    await s3default.send(new PutObjectCommand({ Bucket: 'shared', Key: 'home/alice/sdk-default.txt',
+                                                Body: 'default checksum settings' }));
+    return 'stored';
 });
 console.log(JSON.stringify(out));
