@@ -112,7 +112,7 @@ SKIP: {
 }
 
 SKIP: {
-    skip 'node or npm aws4 is missing (cd t && npm ci)', 6
+    skip 'node or npm aws4 is missing (cd t && npm ci)', 7
         unless has('node') && -d "$FindBin::Bin/node_modules/aws4";
 
     my $aws4 = sub {
@@ -135,7 +135,7 @@ SKIP: {
 }
 
 SKIP: {
-    skip 'node or @aws-sdk/client-s3 is missing (cd t && npm ci)', 6
+    skip 'node or @aws-sdk/client-s3 is missing (cd t && npm ci)', 7
         unless has('node') && -d "$FindBin::Bin/node_modules/\@aws-sdk/client-s3";
 
     my $out = `cd $FindBin::Bin && node clients/sdk-v3.mjs $endpoint $key $secret 2>$dir/sdk.err`;
@@ -151,6 +151,8 @@ SKIP: {
     # the SDK's default checksum settings: an aws-chunked body with a trailer
     ok($r->{putDefault}{ok}, '@aws-sdk/client-s3 defaults (aws-chunked, CRC32 trailer): PutObject allowed')
         or diag(explain($r->{putDefault}));
+    is(read_file("$dir/store/shared/home/alice/sdk-default.txt"), 'default checksum settings',
+       '@aws-sdk/client-s3 defaults: the store holds the object');
 }
 
 # every request the clients made is in the decision log
