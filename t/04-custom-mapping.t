@@ -25,7 +25,9 @@ my $account = <<'JSON';
           "Resource": "arn:app:orders:eu-west-1:123456789012:order/1*" },
         { "Sid": "UpdateGoldOrders", "Effect": "Allow", "Action": "orders:UpdateOrder",
           "Resource": "arn:app:orders:eu-west-1:123456789012:order/*",
-          "Condition": { "StringEquals": { "app:Tier": "gold" } } }
+          "Condition": { "StringEquals": { "app:Tier": "gold" } } },
+        { "Sid": "NoZero", "Effect": "Deny", "Action": "orders:*",
+          "Resource": "arn:app:orders:eu-west-1:123456789012:order/0*" }
       ]
     }
   },
@@ -105,6 +107,25 @@ my $body = eval { decode_json($r->{body}) } // {};
 is($body->{error}, 'AccessDenied', 'refusal: {"error":"AccessDenied"}');
 is(last_decision()->{decision}, 'implicitDeny', 'decision log: implicitDeny');
 
+is(last_decision()->{statement}, '', 'decision log: no statement for an implicit deny');
+is(last_decision()->{status}, 403, 'decision log: status 403');
+like(error_log($t), qr{user/clerk" is not allowed "orders:GetOrder" on "arn:app:orders:eu-west-1:123456789012:order/2": implicitDeny},
+     'error log: the implicit deny');
+
+is(curl_sigv4(%clerk, url => "$base/orders/1")->{status}, 200, 'order/1 matches order/1*');
+is(curl_sigv4(%clerk, url => "$base/orders/21")->{status}, 403, 'order/21 does not match order/1*');
+
+# an explicit deny, named in the decision log
+$r = curl_sigv4(%clerk, method => 'PUT', url => "$base/orders/07",
+                args => ['-H', 'X-Tier: gold', '--data-binary', 'x']);
+is($r->{status}, 403, 'Deny on order/0*: refused although gold');
+is((eval { decode_json($r->{body}) } // {})->{error}, 'AccessDenied', 'explicit deny: JSON AccessDenied');
+$d = last_decision();
+is($d->{decision}, 'explicitDeny', 'decision log: explicitDeny');
+is($d->{statement}, 'OrderClerk/NoZero', 'decision log: the Deny statement');
+is($d->{action}, 'orders:UpdateOrder', 'decision log: the PUT action');
+is($d->{resource}, 'arn:app:orders:eu-west-1:123456789012:order/07', 'decision log: the denied resource');
+
 # a PUT with a body: curl signs the body's hash, the module hashes the body
 $r = curl_sigv4(%clerk, method => 'PUT', url => "$base/orders/5",
                 args => ['-H', 'X-Tier: gold', '--data-binary', '{"qty":3}']);
@@ -112,6 +133,19 @@ is($r->{status}, 200, 'UpdateOrder with app:Tier gold: allowed (body hash verifi
 $r = curl_sigv4(%clerk, method => 'PUT', url => "$base/orders/5",
                 args => ['-H', 'X-Tier: silver', '--data-binary', '{"qty":3}']);
 is($r->{status}, 403, 'UpdateOrder with app:Tier silver: refused by the condition');
+$r = curl_sigv4(%clerk, method => 'PUT', url => "$base/orders/5", args => ['--data-binary', '{"qty":3}']);
+is($r->{status}, 403, 'UpdateOrder without X-Tier: app:Tier absent, refused');
+is(last_decision()->{decision}, 'implicitDeny', 'no X-Tier: implicitDeny');
+
+# botocore signs one body, curl sends another: the module hashes what came
+my @h = sign_headers(key => $clerk{key}, secret => $clerk{secret}, region => 'eu-west-1',
+                     service => 'orders', method => 'PUT', url => "$base/orders/5", body => '{"qty":3}');
+ok(scalar(grep { /^Authorization: AWS4-HMAC-SHA256/ } @h), 'botocore signed the PUT');
+$r = curl(@h, '-X', 'PUT', '-H', 'X-Tier: gold', '--data-binary', '{"qty":3}', "$base/orders/5");
+is($r->{status}, 200, 'botocore SigV4Auth PUT with its body: allowed');
+$r = curl(@h, '-X', 'PUT', '-H', 'X-Tier: gold', '--data-binary', '{"qty":9}', "$base/orders/5");
+is($r->{status}, 403, 'another body than the signed one: refused');
+is((eval { decode_json($r->{body}) } // {})->{error}, 'SignatureDoesNotMatch', 'changed body: SignatureDoesNotMatch');
 
 # a method with no iam_action is refused, never guessed
 $r = curl_sigv4(%clerk, method => 'DELETE', url => "$base/orders/17");
@@ -121,10 +155,17 @@ is($r->{status}, 403, 'a method without an iam_action: refused');
 $r = http("$base/orders/17");
 is($r->{status}, 401, 'unsigned: 401');
 like($r->{headers}{'www-authenticate'} // '', qr/AWS4-HMAC-SHA256/, 'unsigned: WWW-Authenticate');
+is((eval { decode_json($r->{body}) } // {})->{error}, 'MissingAuthenticationToken', 'unsigned: JSON MissingAuthenticationToken');
+$d = last_decision();
+is($d->{principal}, 'anonymous', 'decision log: anonymous principal');
+is($d->{decision}, 'implicitDeny', 'decision log: anonymous implicitDeny');
+is($d->{status}, 401, 'decision log: status 401');
 
 $r = curl_sigv4(%clerk, secret => 'wrong', url => "$base/orders/17");
 is($r->{status}, 403, 'bad signature: 403');
+is((eval { decode_json($r->{body}) } // {})->{error}, 'SignatureDoesNotMatch', 'bad signature: JSON SignatureDoesNotMatch');
 $d = last_decision();
+is($d->{statement}, '', 'decision log: no statement without authentication');
 is($d->{authError}, 'SignatureDoesNotMatch', 'decision log: authError');
 is($d->{decision}, '', 'decision log: no decision without authentication');
 
@@ -132,7 +173,16 @@ is($d->{decision}, '', 'decision log: no decision without authentication');
 $r = curl_sigv4(%clerk, url => "$base/dry/99");
 is($r->{status}, 200, 'iam_enforce off: a refused request passes');
 is(last_decision()->{decision}, 'implicitDeny', 'iam_enforce off: the decision is logged');
-like(error_log($t), qr/dry run/, 'iam_enforce off: the error log says it was a dry run');
+like(error_log($t), qr{"orders:GetOrder" on "arn:app:orders:eu-west-1:123456789012:order/99": implicitDeny.*\(dry run: not enforced\)},
+     'iam_enforce off: the error log says it was a dry run');
+is(curl_sigv4(%clerk, url => "$base/dry/12")->{status}, 200, 'iam_enforce off: an allowed request passes');
+is(last_decision()->{decision}, 'allowed', 'iam_enforce off: allowed is logged');
+
+# every request got one well-formed decision line
+my @lines = split /\n/, read_file("$t->{dir}/decisions.log");
+my @bad = grep { !eval { decode_json($_); 1 } } @lines;
+is(scalar(@bad), 0, 'every decision-log line is JSON') or diag(join "\n", @bad);
+is(scalar(@lines), 15, 'one line per request (15 requests)');
 
 check_error_log($t);
 
