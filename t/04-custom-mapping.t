@@ -147,6 +147,12 @@ $r = curl(@h, '-X', 'PUT', '-H', 'X-Tier: gold', '--data-binary', '{"qty":9}', "
 is($r->{status}, 403, 'another body than the signed one: refused');
 is((eval { decode_json($r->{body}) } // {})->{error}, 'SignatureDoesNotMatch', 'changed body: SignatureDoesNotMatch');
 
+# HEAD falls back to the GET rule
+$r = curl_sigv4(%clerk, url => "$base/orders/17", args => ['-I']);
+is($r->{status}, 200, 'HEAD on order/17: the GET rule allows');
+is(last_decision()->{action}, 'orders:GetOrder', 'HEAD: decided as orders:GetOrder');
+is(curl_sigv4(%clerk, url => "$base/orders/2", args => ['-I'])->{status}, 403, 'HEAD on order/2: refused');
+
 # a method with no iam_action is refused, never guessed
 $r = curl_sigv4(%clerk, method => 'DELETE', url => "$base/orders/17");
 is($r->{status}, 403, 'a method without an iam_action: refused');
@@ -182,7 +188,7 @@ is(last_decision()->{decision}, 'allowed', 'iam_enforce off: allowed is logged')
 my @lines = split /\n/, read_file("$t->{dir}/decisions.log");
 my @bad = grep { !eval { decode_json($_); 1 } } @lines;
 is(scalar(@bad), 0, 'every decision-log line is JSON') or diag(join "\n", @bad);
-is(scalar(@lines), 15, 'one line per request (15 requests)');
+is(scalar(@lines), 17, 'one line per request (17 requests)');
 
 check_error_log($t);
 
