@@ -22,6 +22,11 @@ typedef struct {
 } iam_sigv4_error_t;
 
 
+/* a header by its lowercase name, a literal */
+#define iam_sigv4_header(req, name, count)                                    \
+    iam_sigv4_find_header(req, name, sizeof(name) - 1, count)
+
+
 /* which presigned query parameter a name is, as an index */
 enum {
     IAM_SIGV4_Q_ALGORITHM = 0,
@@ -64,15 +69,16 @@ static int iam_sigv4_check_time(const iam_sigv4_conf_t *conf,
 static int iam_sigv4_payload_hash(const iam_sigv4_conf_t *conf,
     const iam_sigv4_request_t *req, iam_sigv4_auth_t *auth);
 static const iam_str_t *iam_sigv4_find_header(const iam_sigv4_request_t *req,
-    const char *name, size_t *count);
+    const char *name, size_t len, size_t *count);
 static int iam_sigv4_iso8601(iam_str_t s, time_t *t);
 static int iam_sigv4_http_date(iam_str_t s, time_t *t);
 static int iam_sigv4_digits(const char *s, size_t n, int *value);
 static time_t iam_sigv4_mktime(int year, int month, int day, int hour,
     int min, int sec);
 static int iam_sigv4_is_hex(iam_str_t s, int lowercase);
-static int iam_sigv4_signing_key(const iam_sigv4_auth_t *auth,
-    iam_str_t secret, iam_sigv4_cache_t *cache, unsigned char *key);
+static const unsigned char *iam_sigv4_signing_key(
+    const iam_sigv4_auth_t *auth, iam_str_t secret, iam_sigv4_cache_t *cache,
+    unsigned char *buf);
 static int iam_sigv4_derive(const iam_sigv4_auth_t *auth, iam_str_t secret,
     unsigned char *key);
 static int iam_sigv4_hmac(const void *key, size_t key_len, const void *data,
@@ -234,7 +240,7 @@ iam_sigv4_parse(const iam_sigv4_conf_t *conf, const iam_sigv4_request_t *req,
 
     memset(auth, 0, sizeof(iam_sigv4_auth_t));
 
-    authz = iam_sigv4_find_header(req, "authorization", &n);
+    authz = iam_sigv4_header(req, "authorization", &n);
 
     query = 0;
     pos = req->query.data;
@@ -305,7 +311,7 @@ iam_sigv4_parse(const iam_sigv4_conf_t *conf, const iam_sigv4_request_t *req,
             return IAM_ERROR;
         }
 
-        token = iam_sigv4_find_header(req, "x-amz-security-token", &n);
+        token = iam_sigv4_header(req, "x-amz-security-token", &n);
 
         if (n > 1) {
             return iam_sigv4_malformed(auth,
@@ -346,10 +352,11 @@ int
 iam_sigv4_verify(const iam_sigv4_conf_t *conf, const iam_sigv4_request_t *req,
     iam_sigv4_auth_t *auth, iam_str_t secret, iam_sigv4_cache_t *cache)
 {
-    int            rc;
-    char          *sts, *p, hex[IAM_SIGV4_HEX_LEN + 1];
-    size_t         size;
-    unsigned char  key[32], mac[32];
+    int                   rc;
+    char                 *sts, *p, hex[IAM_SIGV4_HEX_LEN + 1];
+    size_t                size;
+    unsigned char         key[32], mac[32];
+    const unsigned char  *signing_key;
 
     if (auth->error != IAM_SIGV4_OK || auth->signature.len == 0) {
         if (auth->error == IAM_SIGV4_OK) {
@@ -398,8 +405,10 @@ iam_sigv4_verify(const iam_sigv4_conf_t *conf, const iam_sigv4_request_t *req,
     auth->string_to_sign.data = sts;
     auth->string_to_sign.len = p - sts;
 
-    if (iam_sigv4_signing_key(auth, secret, cache, key) != IAM_OK
-        || iam_sigv4_hmac(key, sizeof(key), sts, p - sts, mac) != IAM_OK)
+    signing_key = iam_sigv4_signing_key(auth, secret, cache, key);
+
+    if (signing_key == NULL
+        || iam_sigv4_hmac(signing_key, 32, sts, p - sts, mac) != IAM_OK)
     {
         OPENSSL_cleanse(key, sizeof(key));
         return iam_sigv4_fail(auth, IAM_SIGV4_ERR_INTERNAL, "HMAC failed");
@@ -523,8 +532,18 @@ iam_sigv4_query_param(iam_str_t name)
         return IAM_SIGV4_Q_LAST;
     }
 
-    decoded.data = buf;
-    decoded.len = iam_sigv4_decode(buf, name.data, name.len);
+    /* every other parameter of the query stops here, without a copy */
+    if (name.data[0] != 'X' && name.data[0] != 'x' && name.data[0] != '%') {
+        return IAM_SIGV4_Q_LAST;
+    }
+
+    if (memchr(name.data, '%', name.len) == NULL) {
+        decoded = name;
+
+    } else {
+        decoded.data = buf;
+        decoded.len = iam_sigv4_decode(buf, name.data, name.len);
+    }
 
     for (i = 0; i < IAM_SIGV4_Q_LAST; i++) {
         if (iam_str_eq(decoded, iam_sigv4_query_names[i])) {
@@ -909,7 +928,9 @@ iam_sigv4_check_signed_headers(const iam_sigv4_conf_t *conf,
     for (i = 0; i < req->nheaders; i++) {
         name = req->headers[i].name;
 
-        if (name.len < 6 || strncasecmp(name.data, "x-amz-", 6) != 0) {
+        if (name.len < 6 || (name.data[0] | 0x20) != 'x'
+            || strncasecmp(name.data, "x-amz-", 6) != 0)
+        {
             continue;
         }
 
@@ -958,7 +979,7 @@ iam_sigv4_header_date(const iam_sigv4_request_t *req, iam_sigv4_auth_t *auth)
     struct tm         tm;
     const iam_str_t  *date;
 
-    date = iam_sigv4_find_header(req, "x-amz-date", &n);
+    date = iam_sigv4_header(req, "x-amz-date", &n);
 
     if (date != NULL) {
         if (n > 1 || iam_sigv4_iso8601(*date, &auth->time) != IAM_OK) {
@@ -971,7 +992,7 @@ iam_sigv4_header_date(const iam_sigv4_request_t *req, iam_sigv4_auth_t *auth)
         return IAM_OK;
     }
 
-    date = iam_sigv4_find_header(req, "date", &n);
+    date = iam_sigv4_header(req, "date", &n);
 
     if (date == NULL || n > 1) {
         return iam_sigv4_fail(auth, IAM_SIGV4_ERR_DATE_INVALID,
@@ -1052,7 +1073,7 @@ iam_sigv4_payload_hash(const iam_sigv4_conf_t *conf,
         n = 1;
 
     } else {
-        h = iam_sigv4_find_header(req, "x-amz-content-sha256", &n);
+        h = iam_sigv4_header(req, "x-amz-content-sha256", &n);
 
         if (h == NULL && conf->require_content_sha256 && !auth->presigned) {
             return iam_sigv4_fail(auth, IAM_SIGV4_ERR_MISSING_CONTENT_SHA256,
@@ -1090,14 +1111,14 @@ iam_sigv4_payload_hash(const iam_sigv4_conf_t *conf,
 
 static const iam_str_t *
 iam_sigv4_find_header(const iam_sigv4_request_t *req, const char *name,
-    size_t *count)
+    size_t len, size_t *count)
 {
     size_t            i;
     iam_str_t         n;
     const iam_str_t  *found;
 
     n.data = name;
-    n.len = strlen(name);
+    n.len = len;
     found = NULL;
     *count = 0;
 
@@ -1240,15 +1261,20 @@ iam_sigv4_mktime(int year, int month, int day, int hour, int min, int sec)
 static int
 iam_sigv4_is_hex(iam_str_t s, int lowercase)
 {
-    size_t  i;
-    char    c;
+    size_t           i;
+    unsigned char    c;
+    const uint32_t  *map;
+
+    /* 0-9 a-f, and A-F unless lowercase: bitmaps as in nginx's escapes */
+    static const uint32_t  any[] = { 0, 0x03ff0000, 0x7e, 0x7e, 0, 0, 0, 0 };
+    static const uint32_t  lower[] = { 0, 0x03ff0000, 0, 0x7e, 0, 0, 0, 0 };
+
+    map = lowercase ? lower : any;
 
     for (i = 0; i < s.len; i++) {
-        c = s.data[i];
+        c = (unsigned char) s.data[i];
 
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
-              || (!lowercase && c >= 'A' && c <= 'F')))
-        {
+        if (!(map[c >> 5] & (1u << (c & 0x1f)))) {
             return 0;
         }
     }
@@ -1260,20 +1286,22 @@ iam_sigv4_is_hex(iam_str_t s, int lowercase)
 /*
  * The cache id is the length-prefixed tuple (key, date, region, service,
  * secret): unambiguous, and compared only against the server's own data.
+ * It is hashed and compared in place, so that no copy of the secret is
+ * made (and wiped) on a hit.  Returns the key: the entry's, or buf's.
  */
 
-static int
+static const unsigned char *
 iam_sigv4_signing_key(const iam_sigv4_auth_t *auth, iam_str_t secret,
-    iam_sigv4_cache_t *cache, unsigned char *key)
+    iam_sigv4_cache_t *cache, unsigned char *buf)
 {
     size_t                    len, i, k;
     uint32_t                  hash;
-    unsigned char             id[IAM_SIGV4_CACHE_ID];
+    unsigned char            *p;
     const iam_str_t          *f[5];
     iam_sigv4_cache_entry_t  *e;
 
     if (cache == NULL) {
-        return iam_sigv4_derive(auth, secret, key);
+        return iam_sigv4_derive(auth, secret, buf) == IAM_OK ? buf : NULL;
     }
 
     f[0] = &auth->access_key;
@@ -1283,51 +1311,70 @@ iam_sigv4_signing_key(const iam_sigv4_auth_t *auth, iam_str_t secret,
     f[4] = &secret;
 
     len = 0;
-
-    for (i = 0; i < 5; i++) {
-        if (f[i]->len > 255 || len + 1 + f[i]->len > sizeof(id)) {
-            /* too long to cache: derive every time */
-            cache->misses++;
-            return iam_sigv4_derive(auth, secret, key);
-        }
-
-        id[len++] = (unsigned char) f[i]->len;
-        memcpy(id + len, f[i]->data, f[i]->len);
-        len += f[i]->len;
-    }
-
     hash = 2166136261u;
 
-    for (k = 0; k < len; k++) {
-        hash ^= id[k];
+    for (i = 0; i < 5; i++) {
+        if (f[i]->len > 255 || len + 1 + f[i]->len > IAM_SIGV4_CACHE_ID) {
+            /* too long to cache: derive every time */
+            cache->misses++;
+            return iam_sigv4_derive(auth, secret, buf) == IAM_OK ? buf : NULL;
+        }
+
+        hash ^= (unsigned char) f[i]->len;
         hash *= 16777619u;
+
+        for (k = 0; k < f[i]->len; k++) {
+            hash ^= (unsigned char) f[i]->data[k];
+            hash *= 16777619u;
+        }
+
+        len += 1 + f[i]->len;
     }
 
     e = &cache->entries[hash & (IAM_SIGV4_CACHE_SIZE - 1)];
 
-    if (e->len == len && e->hash == hash && memcmp(e->id, id, len) == 0) {
-        cache->hits++;
-        memcpy(key, e->key, 32);
-        OPENSSL_cleanse(id, len);
-        return IAM_OK;
+    if (e->len == len && e->hash == hash) {
+        p = e->id;
+
+        for (i = 0; i < 5; i++) {
+            if (*p != f[i]->len
+                || (f[i]->len && memcmp(p + 1, f[i]->data, f[i]->len) != 0))
+            {
+                break;
+            }
+
+            p += 1 + f[i]->len;
+        }
+
+        if (i == 5) {
+            cache->hits++;
+            return e->key;
+        }
     }
 
     cache->misses++;
 
-    if (iam_sigv4_derive(auth, secret, key) != IAM_OK) {
-        OPENSSL_cleanse(id, len);
-        return IAM_ERROR;
+    if (iam_sigv4_derive(auth, secret, buf) != IAM_OK) {
+        return NULL;
     }
 
     OPENSSL_cleanse(e, sizeof(iam_sigv4_cache_entry_t));
     e->hash = hash;
     e->len = (uint16_t) len;
-    memcpy(e->id, id, len);
-    memcpy(e->key, key, 32);
+    memcpy(e->key, buf, 32);
 
-    OPENSSL_cleanse(id, len);
+    p = e->id;
 
-    return IAM_OK;
+    for (i = 0; i < 5; i++) {
+        *p++ = (unsigned char) f[i]->len;
+
+        if (f[i]->len) {
+            memcpy(p, f[i]->data, f[i]->len);
+            p += f[i]->len;
+        }
+    }
+
+    return buf;
 }
 
 

@@ -15,11 +15,12 @@
      : ((c) >= 'a' && (c) <= 'f') ? (c) - 'a' + 10                            \
      : ((c) >= 'A' && (c) <= 'F') ? (c) - 'A' + 10 : -1)
 
-/* RFC 3986 unreserved: A-Z a-z 0-9 - . _ ~ */
+/* RFC 3986 unreserved: A-Z a-z 0-9 - . _ ~; a bitmap, as nginx's escapes */
 #define iam_sigv4_unreserved(c)                                               \
-    (((c) >= 'A' && (c) <= 'Z') || ((c) >= 'a' && (c) <= 'z')                \
-     || ((c) >= '0' && (c) <= '9') || (c) == '-' || (c) == '.'                \
-     || (c) == '_' || (c) == '~')
+    (iam_sigv4_unreserved_map[(unsigned char) (c) >> 5]                       \
+     & (1u << ((unsigned char) (c) & 0x1f)))
+
+extern const uint32_t  iam_sigv4_unreserved_map[8];
 
 
 /*
