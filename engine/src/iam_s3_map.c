@@ -9,6 +9,7 @@
  * plain GetObject or PutObject.
  */
 
+#include <stddef.h>
 #include <iam/iam_s3.h>
 
 
@@ -139,7 +140,6 @@ typedef struct {
     char                    *pos;       /* scratch: a bump allocator */
     char                    *end;
 
-    iam_s3_param_t           params[IAM_S3_MAX_PARAMS];
     size_t                   nparams;
     iam_str_t                sub;       /* the one sub-resource, or empty */
     unsigned                 have;      /* routing parameters present */
@@ -153,6 +153,13 @@ typedef struct {
     iam_str_t                copy_source;   /* "bucket/key" */
     iam_str_t               *tag_keys;
     size_t                   ntags;
+
+    /* name lengths (< 64) of the headers and of the query parameters */
+    uint64_t                 header_lens;
+    uint64_t                 param_lens;
+
+    /* last: only the first nparams are ever read, so never cleared */
+    iam_s3_param_t           params[IAM_S3_MAX_PARAMS];
 } iam_s3_ctx_t;
 
 
@@ -641,7 +648,7 @@ iam_s3_map(const iam_s3_request_t *req, iam_s3_result_t *res)
     iam_s3_ctx_t        ctx;
     const iam_s3_op_t  *op;
 
-    memset(&ctx, 0, sizeof(iam_s3_ctx_t));
+    memset(&ctx, 0, offsetof(iam_s3_ctx_t, params));
 
     ctx.req = req;
     ctx.res = res;
@@ -1149,6 +1156,7 @@ static int
 iam_s3_parse_query(iam_s3_ctx_t *ctx)
 {
     size_t           i, j;
+    unsigned         bad;
     iam_str_t        name, query;
     const char      *p, *last, *eq, *amp;
     iam_s3_param_t  *param;
@@ -1157,11 +1165,16 @@ iam_s3_parse_query(iam_s3_ctx_t *ctx)
     p = query.data;
     last = p + query.len;
 
+    /* no exit from the loop, so that the compiler can vectorize it */
+    bad = 0;
+
     for (i = 0; i < query.len; i++) {
-        if ((unsigned char) p[i] < 0x20 || p[i] == 0x7f || p[i] == ' ') {
-            return iam_s3_fail(ctx, IAM_S3_ERR_INVALID_URI,
-                               "a control character or space in the query");
-        }
+        bad |= ((unsigned char) p[i] <= 0x20) | (p[i] == 0x7f);
+    }
+
+    if (bad) {
+        return iam_s3_fail(ctx, IAM_S3_ERR_INVALID_URI,
+                           "a control character or space in the query");
     }
 
     while (p < last) {
@@ -1218,7 +1231,12 @@ iam_s3_parse_query(iam_s3_ctx_t *ctx)
 
         ctx->nparams++;
 
+        if (param->name.len < 64) {
+            ctx->param_lens |= (uint64_t) 1 << param->name.len;
+        }
+
         if (param->name.len > 6
+            && (param->name.data[0] | 0x20) == 'x'
             && strncasecmp(param->name.data, "x-amz-", 6) == 0)
         {
             /* presigned URL arguments and hoisted headers */
@@ -1260,7 +1278,8 @@ iam_s3_check_params(iam_s3_ctx_t *ctx)
     iam_str_t              value;
     const iam_s3_param_t  *param;
 
-    param = iam_s3_param(ctx, "versionId");
+    param = (ctx->have & IAM_S3_VERSION) ? iam_s3_param(ctx, "versionId")
+                                         : NULL;
 
     if (param) {
         if (iam_s3_decode(ctx, param->raw, &value) != IAM_OK) {
@@ -1275,20 +1294,20 @@ iam_s3_check_params(iam_s3_ctx_t *ctx)
         ctx->res->version_id = value;
     }
 
-    param = iam_s3_param(ctx, "uploadId");
+    param = (ctx->have & IAM_S3_UPLOAD) ? iam_s3_param(ctx, "uploadId") : NULL;
 
     if (param && param->raw.len == 0) {
         return iam_s3_fail(ctx, IAM_S3_ERR_INVALID_ARGUMENT,
                            "uploadId is empty");
     }
 
-    param = iam_s3_param(ctx, "id");
+    param = (ctx->have & IAM_S3_ID) ? iam_s3_param(ctx, "id") : NULL;
 
     if (param && param->raw.len == 0) {
         return iam_s3_fail(ctx, IAM_S3_ERR_INVALID_ARGUMENT, "id is empty");
     }
 
-    param = iam_s3_param(ctx, "partNumber");
+    param = (ctx->have & IAM_S3_PART) ? iam_s3_param(ctx, "partNumber") : NULL;
 
     if (param) {
         n = 0;
@@ -1309,14 +1328,16 @@ iam_s3_check_params(iam_s3_ctx_t *ctx)
         }
     }
 
-    param = iam_s3_param(ctx, "list-type");
+    param = (ctx->have & IAM_S3_LIST_TYPE) ? iam_s3_param(ctx, "list-type")
+                                           : NULL;
 
     if (param && !iam_str_eq_cstr(param->raw, "2")) {
         return iam_s3_fail(ctx, IAM_S3_ERR_INVALID_ARGUMENT,
                            "list-type is not 2");
     }
 
-    param = iam_s3_param(ctx, "select-type");
+    param = (ctx->have & IAM_S3_SELECT) ? iam_s3_param(ctx, "select-type")
+                                        : NULL;
 
     if (param && !iam_str_eq_cstr(param->raw, "2")) {
         return iam_s3_fail(ctx, IAM_S3_ERR_INVALID_ARGUMENT,
@@ -1357,9 +1378,23 @@ iam_s3_read_headers(iam_s3_ctx_t *ctx)
 
     iam_str_set(&value, "");
 
+    for (i = 0; i < ctx->req->nheaders; i++) {
+        if (ctx->req->headers[i].name.len < 64) {
+            ctx->header_lens |= (uint64_t) 1 << ctx->req->headers[i].name.len;
+        }
+    }
+
     for (h = 0; h < IAM_S3_H_NUMBER; h++) {
         def = &iam_s3_headers[h];
         found = 0;
+
+        /* the table's names are shorter than 64: a cheap first filter */
+        if (def->name.len < 64
+            && !((ctx->header_lens | ctx->param_lens)
+                 & ((uint64_t) 1 << def->name.len)))
+        {
+            continue;
+        }
 
         for (i = 0; i < ctx->req->nheaders; i++) {
             hdr = &ctx->req->headers[i];
