@@ -407,14 +407,17 @@ iam_sigv4_verify(const iam_sigv4_conf_t *conf, const iam_sigv4_request_t *req,
 
     signing_key = iam_sigv4_signing_key(auth, secret, cache, key);
 
-    if (signing_key == NULL
-        || iam_sigv4_hmac(signing_key, 32, sts, p - sts, mac) != IAM_OK)
-    {
+    rc = signing_key != NULL
+         && iam_sigv4_hmac(signing_key, 32, sts, p - sts, mac) == IAM_OK;
+
+    /* on a cache hit key[] was never written */
+    if (signing_key == NULL || signing_key == key) {
         OPENSSL_cleanse(key, sizeof(key));
-        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_INTERNAL, "HMAC failed");
     }
 
-    OPENSSL_cleanse(key, sizeof(key));
+    if (!rc) {
+        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_INTERNAL, "HMAC failed");
+    }
 
     iam_sigv4_hex_encode(hex, mac, sizeof(mac));
 
