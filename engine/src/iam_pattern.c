@@ -8,7 +8,6 @@
 
 #include <stdio.h>
 #include <ctype.h>
-#include <strings.h>
 #include <iam/iam_pattern.h>
 
 
@@ -18,7 +17,8 @@ static int iam_pattern_variable(iam_pool_t *pool, const char *s, size_t len,
     iam_atom_t *atom, char *err, size_t errlen);
 static const iam_atom_t *iam_pattern_resolve(const iam_pattern_t *p,
     const iam_context_t *ctx, iam_atom_t *buf);
-static size_t iam_utf8_len(unsigned char c);
+static size_t iam_utf8_len(const char *s, size_t len);
+static int iam_pattern_eq(const char *a, const char *b, size_t n, int icase);
 static const char *iam_variable_end(const char *s, const char *end);
 
 
@@ -181,11 +181,12 @@ static int
 iam_pattern_variable(iam_pool_t *pool, const char *s, size_t len,
     iam_atom_t *atom, char *err, size_t errlen)
 {
-    const char  *end, *comma, *name_end, *d;
+    const char  *body, *end, *comma, *name_end, *d;
 
     memset(atom, 0, sizeof(iam_atom_t));
     atom->type = IAM_ATOM_VARIABLE;
 
+    body = s;
     end = s + len;
     comma = memchr(s, ',', len);
     name_end = comma ? comma : end;
@@ -200,7 +201,7 @@ iam_pattern_variable(iam_pool_t *pool, const char *s, size_t len,
 
     if (name_end == s) {
         snprintf(err, errlen, "empty policy variable \"${%.*s}\"", (int) len,
-                 s);
+                 body);
         return IAM_ERROR;
     }
 
@@ -285,18 +286,61 @@ iam_pattern_resolve(const iam_pattern_t *p, const iam_context_t *ctx,
 }
 
 
+/*
+ * The bytes of the code point at s: '?' is one character, and a '*' that
+ * backtracks steps a whole character, so neither ever splits one.  A byte
+ * that does not start a well-formed sequence counts as one character.
+ */
 static size_t
-iam_utf8_len(unsigned char c)
+iam_utf8_len(const char *s, size_t len)
 {
-    if (c < 0xc0) {
+    size_t         n, i;
+    unsigned char  c;
+
+    c = (unsigned char) s[0];
+
+    if (c < 0xc2 || c > 0xf4) {
         return 1;
     }
 
-    if (c < 0xe0) {
-        return 2;
+    n = c < 0xe0 ? 2 : (c < 0xf0 ? 3 : 4);
+
+    if (n > len) {
+        return 1;
     }
 
-    return c < 0xf0 ? 3 : 4;
+    for (i = 1; i < n; i++) {
+        if (((unsigned char) s[i] & 0xc0) != 0x80) {
+            return 1;
+        }
+    }
+
+    return n;
+}
+
+
+/*
+ * Pattern literals are lowercased when compiled, variable values are not:
+ * fold both.  Not strncasecmp(): it stops at a NUL, and values may hold one.
+ */
+static int
+iam_pattern_eq(const char *a, const char *b, size_t n, int icase)
+{
+    size_t  i;
+
+    if (!icase) {
+        return n == 0 || memcmp(a, b, n) == 0;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (a[i] != b[i]
+            && tolower((unsigned char) a[i]) != tolower((unsigned char) b[i]))
+        {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 
@@ -323,9 +367,7 @@ iam_pattern_match(const iam_pattern_t *p, const char *s, size_t len,
 
     if (p->natoms == 1 && atoms[0].type == IAM_ATOM_LITERAL) {
         return atoms[0].text.len == len
-               && (len == 0
-                   || (icase ? strncasecmp(atoms[0].text.data, s, len)
-                             : memcmp(atoms[0].text.data, s, len)) == 0);
+               && iam_pattern_eq(atoms[0].text.data, s, len, icase);
     }
 
     ai = 0;
@@ -350,8 +392,7 @@ iam_pattern_match(const iam_pattern_t *p, const char *s, size_t len,
 
             case IAM_ATOM_QMARK:
                 if (si < len) {
-                    n = iam_utf8_len((unsigned char) s[si]);
-                    si = si + n > len ? len : si + n;
+                    si += iam_utf8_len(s + si, len - si);
                     ai++;
                     continue;
                 }
@@ -360,9 +401,7 @@ iam_pattern_match(const iam_pattern_t *p, const char *s, size_t len,
             default: /* IAM_ATOM_LITERAL */
                 n = a->text.len;
                 if (len - si >= n
-                    && (n == 0
-                        || (icase ? strncasecmp(a->text.data, s + si, n)
-                                  : memcmp(a->text.data, s + si, n)) == 0))
+                    && iam_pattern_eq(a->text.data, s + si, n, icase))
                 {
                     si += n;
                     ai++;
@@ -375,12 +414,13 @@ iam_pattern_match(const iam_pattern_t *p, const char *s, size_t len,
             return 1;
         }
 
-        /* mismatch: let the last '*' take one more byte */
+        /* mismatch: let the last '*' take one more character */
         if (star_ai == (unsigned) -1 || star_si >= len) {
             return 0;
         }
 
-        si = ++star_si;
+        star_si += iam_utf8_len(s + star_si, len - star_si);
+        si = star_si;
         ai = star_ai + 1;
     }
 }
