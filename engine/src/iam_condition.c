@@ -107,6 +107,19 @@ static const iam_cond_op_def_t  iam_cond_ops[] = {
 
 
 #define IAM_BINARY_MAX  4096
+#define IAM_EPOCH_MAX   18          /* digits: far past any date, no overflow */
+
+
+/* A request value parsed once for the operator's type, on the stack. */
+typedef struct {
+    long double         number;
+    int64_t             time;
+    unsigned            boolean;
+    unsigned            family;
+    unsigned char       addr[16];
+    size_t              len;
+    unsigned char       bin[IAM_BINARY_MAX];
+} iam_cond_request_t;
 
 
 static const iam_cond_op_def_t *iam_cond_parse_op(const char *name,
@@ -116,8 +129,13 @@ static int iam_cond_value_text(const json_t *v, char *buf, size_t size,
 static int iam_cond_compile_value(iam_pool_t *pool,
     const iam_cond_op_def_t *def, unsigned version, iam_str_t text,
     iam_cond_value_t *cv, char *err, size_t errlen);
-static int iam_cond_value_match(const iam_condition_t *c,
-    const iam_cond_value_t *cv, iam_str_t v, const iam_context_t *ctx);
+static int iam_cond_any(const iam_condition_t *c, iam_str_t v,
+    const iam_context_t *ctx);
+static int iam_cond_value_match(const iam_cond_op_def_t *def,
+    const iam_cond_value_t *cv, const iam_cond_request_t *r, iam_str_t v,
+    const iam_context_t *ctx);
+static int iam_ip_match(const iam_cond_value_t *cv,
+    const iam_cond_request_t *r);
 static int iam_parse_number(iam_str_t s, long double *out);
 static int iam_parse_date(iam_str_t s, int64_t *out);
 static int iam_parse_bool(iam_str_t s, unsigned *out);
@@ -126,20 +144,15 @@ static int iam_parse_ip(iam_str_t s, int allow_prefix, unsigned *family,
 static int iam_parse_base64(iam_str_t s, unsigned char *out, size_t size,
     size_t *len);
 static int iam_cmp_result(int cmp, iam_cond_cmp_e how);
+static int iam_digits(const char *p, size_t n, int *out);
+static int iam_days_in_month(int year, unsigned mon);
 
 
+/* the table is in iam_cond_op_e order, checked by the unit tests */
 static const iam_cond_op_def_t *
 iam_cond_def(iam_cond_op_e op)
 {
-    const iam_cond_op_def_t  *d;
-
-    for (d = iam_cond_ops; d->name; d++) {
-        if (d->op == op) {
-            return d;
-        }
-    }
-
-    return NULL;
+    return &iam_cond_ops[op];
 }
 
 
@@ -293,8 +306,16 @@ iam_conditions_compile(iam_pool_t *pool, const json_t *block,
                     iam_json_path_push_index(path, i);
                 }
 
-                if (iam_cond_value_text(v, buf, sizeof(buf), &text)
-                    != IAM_OK)
+                if (json_is_string(v)
+                    && memchr(json_string_value(v), '\0',
+                              json_string_length(v)))
+                {
+                    iam_report(diags, src, path, "a condition value must not "
+                               "contain a NUL character");
+                    rc = IAM_ERROR;
+
+                } else if (iam_cond_value_text(v, buf, sizeof(buf), &text)
+                           != IAM_OK)
                 {
                     iam_report(diags, src, path, "a condition value must be "
                                "a string, a number or a boolean");
@@ -336,6 +357,8 @@ iam_conditions_compile(iam_pool_t *pool, const json_t *block,
 static int
 iam_cond_value_text(const json_t *v, char *buf, size_t size, iam_str_t *text)
 {
+    int  prec;
+
     if (json_is_string(v)) {
         text->data = json_string_value(v);
         text->len = json_string_length(v);
@@ -348,7 +371,20 @@ iam_cond_value_text(const json_t *v, char *buf, size_t size, iam_str_t *text)
         snprintf(buf, size, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
 
     } else if (json_is_real(v)) {
-        snprintf(buf, size, "%.17g", json_real_value(v));
+        /*
+         * The shortest text that reads back as the same double: 0.1, not
+         * 0.10000000000000001, which would never equal a request's "0.1".
+         */
+        for (prec = 15; prec < 17; prec++) {
+            snprintf(buf, size, "%.*g", prec, json_real_value(v));
+            if (strtod(buf, NULL) == json_real_value(v)) {
+                break;
+            }
+        }
+
+        if (prec == 17) {
+            snprintf(buf, size, "%.17g", json_real_value(v));
+        }
 
     } else if (json_is_boolean(v)) {
         snprintf(buf, size, "%s", json_is_true(v) ? "true" : "false");
@@ -437,6 +473,20 @@ iam_cond_compile_value(iam_pool_t *pool, const iam_cond_op_def_t *def,
         }
         cv->family = b;
         cv->prefix = prefix;
+
+        /*
+         * ::ffff:10.0.0.0/104 is 10.0.0.0/8: request addresses in that
+         * form are compared as IPv4 too.
+         */
+        if (b == 6 && prefix >= 96
+            && memcmp(cv->addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
+        {
+            memmove(cv->addr, cv->addr + 12, 4);
+            memset(cv->addr + 4, 0, 12);
+            cv->family = 4;
+            cv->prefix = prefix - 96;
+        }
+
         return IAM_OK;
 
     case IAM_TYPE_ARN:
@@ -478,7 +528,6 @@ iam_conditions_match(const iam_condition_t *conds, size_t nconds,
 int
 iam_condition_match(const iam_condition_t *c, const iam_context_t *ctx)
 {
-    int                         hit;
     size_t                      i, j;
     unsigned                    present;
     const iam_context_entry_t  *e;
@@ -513,12 +562,7 @@ iam_condition_match(const iam_condition_t *c, const iam_context_t *ctx)
     case IAM_SET_FOR_ANY_VALUE:
         /* some request value satisfies the operator */
         for (i = 0; i < e->nvalues; i++) {
-            hit = 0;
-            for (j = 0; j < c->nvalues && !hit; j++) {
-                hit = iam_cond_value_match(c, &c->values[j], e->values[i],
-                                           ctx);
-            }
-            if (hit != (int) c->negated) {
+            if (iam_cond_any(c, e->values[i], ctx) != (int) c->negated) {
                 return 1;
             }
         }
@@ -527,12 +571,7 @@ iam_condition_match(const iam_condition_t *c, const iam_context_t *ctx)
     case IAM_SET_FOR_ALL_VALUES:
         /* every request value satisfies the operator */
         for (i = 0; i < e->nvalues; i++) {
-            hit = 0;
-            for (j = 0; j < c->nvalues && !hit; j++) {
-                hit = iam_cond_value_match(c, &c->values[j], e->values[i],
-                                           ctx);
-            }
-            if (hit == (int) c->negated) {
+            if (iam_cond_any(c, e->values[i], ctx) == (int) c->negated) {
                 return 0;
             }
         }
@@ -541,12 +580,8 @@ iam_condition_match(const iam_condition_t *c, const iam_context_t *ctx)
     default:
         /* any request value matches any policy value; negation of that */
         for (i = 0; i < e->nvalues; i++) {
-            for (j = 0; j < c->nvalues; j++) {
-                if (iam_cond_value_match(c, &c->values[j], e->values[i],
-                                         ctx))
-                {
-                    return !c->negated;
-                }
+            if (iam_cond_any(c, e->values[i], ctx)) {
+                return !c->negated;
             }
         }
         return c->negated;
@@ -554,21 +589,83 @@ iam_condition_match(const iam_condition_t *c, const iam_context_t *ctx)
 }
 
 
-/* one request value against one policy value, by the operator's type */
+/*
+ * 1 when the request value v matches one of the policy values (the
+ * operator's positive sense).  v is parsed once here, not once per policy
+ * value: an IpAddress condition often lists dozens of CIDRs.  A value that
+ * does not parse as the operator's type matches nothing.
+ */
 static int
-iam_cond_value_match(const iam_condition_t *c, const iam_cond_value_t *cv,
-    iam_str_t v, const iam_context_t *ctx)
+iam_cond_any(const iam_condition_t *c, iam_str_t v, const iam_context_t *ctx)
 {
-    size_t                    len, nbytes, bits;
-    int64_t                   t;
-    unsigned                  b, family, prefix;
-    long double               n;
-    unsigned char             addr[16], mapped[16], bin[IAM_BINARY_MAX];
-    const unsigned char      *a;
+    size_t                    j;
+    unsigned                  prefix;
+    iam_cond_request_t        r;
     const iam_cond_op_def_t  *def;
 
     def = iam_cond_def(c->op);
 
+    switch (def->type) {
+
+    case IAM_TYPE_NUMERIC:
+        if (iam_parse_number(v, &r.number) != IAM_OK) {
+            return 0;
+        }
+        break;
+
+    case IAM_TYPE_DATE:
+        if (iam_parse_date(v, &r.time) != IAM_OK) {
+            return 0;
+        }
+        break;
+
+    case IAM_TYPE_BOOL:
+        if (iam_parse_bool(v, &r.boolean) != IAM_OK) {
+            return 0;
+        }
+        break;
+
+    case IAM_TYPE_BINARY:
+        if (iam_parse_base64(v, r.bin, sizeof(r.bin), &r.len) != IAM_OK) {
+            return 0;
+        }
+        break;
+
+    case IAM_TYPE_IP:
+        if (iam_parse_ip(v, 0, &r.family, r.addr, &prefix) != IAM_OK) {
+            return 0;
+        }
+
+        /* an IPv4-mapped IPv6 address is its IPv4 address */
+        if (r.family == 6
+            && memcmp(r.addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
+        {
+            memmove(r.addr, r.addr + 12, 4);
+            memset(r.addr + 4, 0, 12);
+            r.family = 4;
+        }
+        break;
+
+    default:
+        /* strings and ARNs are matched as they are */
+        break;
+    }
+
+    for (j = 0; j < c->nvalues; j++) {
+        if (iam_cond_value_match(def, &c->values[j], &r, v, ctx)) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* one parsed request value against one policy value */
+static int
+iam_cond_value_match(const iam_cond_op_def_t *def, const iam_cond_value_t *cv,
+    const iam_cond_request_t *r, iam_str_t v, const iam_context_t *ctx)
+{
     switch (def->type) {
 
     case IAM_TYPE_STRING:
@@ -577,64 +674,22 @@ iam_cond_value_match(const iam_condition_t *c, const iam_cond_value_t *cv,
         return iam_pattern_match(&cv->pattern, v.data, v.len, ctx);
 
     case IAM_TYPE_NUMERIC:
-        if (iam_parse_number(v, &n) != IAM_OK) {
-            return 0;
-        }
-        return iam_cmp_result(n < cv->number ? -1 : n > cv->number,
-                              def->cmp);
+        return iam_cmp_result(r->number < cv->number
+                              ? -1 : r->number > cv->number, def->cmp);
 
     case IAM_TYPE_DATE:
-        if (iam_parse_date(v, &t) != IAM_OK) {
-            return 0;
-        }
-        return iam_cmp_result(t < cv->time ? -1 : t > cv->time, def->cmp);
+        return iam_cmp_result(r->time < cv->time ? -1 : r->time > cv->time,
+                              def->cmp);
 
     case IAM_TYPE_BOOL:
-        return iam_parse_bool(v, &b) == IAM_OK && b == cv->boolean;
+        return r->boolean == cv->boolean;
 
     case IAM_TYPE_BINARY:
-        return iam_parse_base64(v, bin, sizeof(bin), &len) == IAM_OK
-               && len == cv->bytes.len
-               && (len == 0 || memcmp(bin, cv->bytes.data, len) == 0);
+        return r->len == cv->bytes.len
+               && (r->len == 0 || memcmp(r->bin, cv->bytes.data, r->len) == 0);
 
     case IAM_TYPE_IP:
-        if (iam_parse_ip(v, 0, &family, addr, &prefix) != IAM_OK) {
-            return 0;
-        }
-
-        a = addr;
-
-        if (family != cv->family) {
-            /* an IPv4-mapped IPv6 address is its IPv4 address */
-            if (family == 6 && cv->family == 4
-                && memcmp(addr, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0)
-            {
-                a = addr + 12;
-
-            } else if (family == 4 && cv->family == 6) {
-                memcpy(mapped, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12);
-                memcpy(mapped + 12, addr, 4);
-                a = mapped;
-
-            } else {
-                return 0;
-            }
-        }
-
-        bits = cv->prefix;
-        nbytes = bits / 8;
-
-        if (nbytes && memcmp(a, cv->addr, nbytes) != 0) {
-            return 0;
-        }
-
-        bits %= 8;
-        if (bits) {
-            b = (0xff00u >> bits) & 0xff;
-            return (a[nbytes] & b) == (cv->addr[nbytes] & b);
-        }
-
-        return 1;
+        return iam_ip_match(cv, r);
 
     case IAM_TYPE_ARN:
         return iam_arn_pattern_match(cv->arn, v.data, v.len, ctx);
@@ -644,6 +699,34 @@ iam_cond_value_match(const iam_condition_t *c, const iam_cond_value_t *cv,
     }
 
     return 0;
+}
+
+
+/* the first cv->prefix bits equal; IPv4 only against IPv4 and 6 with 6 */
+static int
+iam_ip_match(const iam_cond_value_t *cv, const iam_cond_request_t *r)
+{
+    size_t    nbytes;
+    unsigned  bits, mask;
+
+    if (r->family != cv->family) {
+        return 0;
+    }
+
+    nbytes = cv->prefix / 8;
+
+    if (nbytes && memcmp(r->addr, cv->addr, nbytes) != 0) {
+        return 0;
+    }
+
+    bits = cv->prefix % 8;
+
+    if (bits) {
+        mask = (0xff00u >> bits) & 0xff;
+        return (r->addr[nbytes] & mask) == (cv->addr[nbytes] & mask);
+    }
+
+    return 1;
 }
 
 
@@ -667,7 +750,11 @@ iam_cmp_result(int cmp, iam_cond_cmp_e how)
 }
 
 
-/* [+-]digits[.digits] or [+-].digits; nothing else */
+/*
+ * [+-]digits[.digits] or [+-].digits, then an optional exponent (a JSON
+ * number such as 1e20 reaches us as "1e+20"); nothing else: no "inf", no
+ * hex, no spaces.
+ */
 static int
 iam_parse_number(iam_str_t s, long double *out)
 {
@@ -691,7 +778,28 @@ iam_parse_number(iam_str_t s, long double *out)
         }
     }
 
-    if (i != s.len || digits == 0) {
+    if (digits == 0) {
+        return IAM_ERROR;
+    }
+
+    if (i < s.len && (s.data[i] == 'e' || s.data[i] == 'E')) {
+        i++;
+
+        if (i < s.len && (s.data[i] == '-' || s.data[i] == '+')) {
+            i++;
+        }
+
+        for (digits = 0; i < s.len && isdigit((unsigned char) s.data[i]); i++)
+        {
+            digits++;
+        }
+
+        if (digits == 0) {
+            return IAM_ERROR;
+        }
+    }
+
+    if (i != s.len) {
         return IAM_ERROR;
     }
 
@@ -718,6 +826,20 @@ iam_digits(const char *p, size_t n, int *out)
     }
 
     return IAM_OK;
+}
+
+
+static int
+iam_days_in_month(int year, unsigned mon)
+{
+    static const int  days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30,
+                                 31 };
+
+    if (mon == 2 && year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) {
+        return 29;
+    }
+
+    return days[mon - 1];
 }
 
 
@@ -758,6 +880,10 @@ iam_parse_date(iam_str_t s, int64_t *out)
 
     if (s.len < 10 || p[4] != '-') {
         /* epoch seconds */
+        if (s.len > IAM_EPOCH_MAX) {
+            return IAM_ERROR;
+        }
+
         *out = 0;
         for (i = 0; i < s.len; i++) {
             if (!isdigit((unsigned char) p[i])) {
@@ -771,7 +897,8 @@ iam_parse_date(iam_str_t s, int64_t *out)
     if (s.len < 10 || iam_digits(p, 4, &year) != IAM_OK || p[4] != '-'
         || iam_digits(p + 5, 2, &mon) != IAM_OK || p[7] != '-'
         || iam_digits(p + 8, 2, &day) != IAM_OK
-        || mon < 1 || mon > 12 || day < 1 || day > 31)
+        || mon < 1 || mon > 12 || day < 1
+        || day > iam_days_in_month(year, (unsigned) mon))
     {
         return IAM_ERROR;
     }
@@ -833,7 +960,7 @@ iam_parse_date(iam_str_t s, int64_t *out)
         }
     }
 
-    if (p != end) {
+    if (p != end || oh > 23 || om > 59) {
         return IAM_ERROR;
     }
 
@@ -917,8 +1044,9 @@ iam_parse_ip(iam_str_t s, int allow_prefix, unsigned *family,
 static int
 iam_parse_base64(iam_str_t s, unsigned char *out, size_t size, size_t *len)
 {
-    int     n;
-    size_t  pad;
+    int            n;
+    size_t         pad, i;
+    unsigned char  c;
 
     if (s.len % 4 != 0 || s.len / 4 * 3 > size) {
         return IAM_ERROR;
@@ -929,13 +1057,26 @@ iam_parse_base64(iam_str_t s, unsigned char *out, size_t size, size_t *len)
         return IAM_OK;
     }
 
+    /*
+     * EVP_DecodeBlock() takes '=' anywhere as a zero ("Y=Q=") and skips
+     * leading blanks: only the alphabet, and '=' as the last one or two.
+     */
+    pad = (s.data[s.len - 1] == '=') + (s.data[s.len - 2] == '=');
+
+    for (i = 0; i < s.len - pad; i++) {
+        c = (unsigned char) s.data[i];
+
+        if (!isalnum(c) && c != '+' && c != '/') {
+            return IAM_ERROR;
+        }
+    }
+
     n = EVP_DecodeBlock(out, (const unsigned char *) s.data, (int) s.len);
     if (n < 0) {
         return IAM_ERROR;
     }
 
     /* EVP_DecodeBlock counts the padding as zero bytes */
-    pad = (s.data[s.len - 1] == '=') + (s.data[s.len - 2] == '=');
     *len = (size_t) n - pad;
 
     return IAM_OK;

@@ -443,7 +443,8 @@ test_errors(void)
            "error: unterminated default quote");
     is_str(compile_error("${}", VAR), "empty policy variable \"${}\"",
            "error: ${}");
-    is_str(compile_error("${ , 'x'}", VAR), "empty policy variable \"${ , 'x'}\"",
+    is_str(compile_error("${ , 'x'}", VAR),
+           "empty policy variable \"${ , 'x'}\"",
            "error: a default with no name");
     is_str(compile_error("${aws:username, anonymous}", VAR),
            "a policy variable's default is written ${aws:username, 'value'}",
