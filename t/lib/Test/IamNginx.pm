@@ -188,6 +188,10 @@ sub url {
 sub expand {
     my ($self, $text) = @_;
 
+    my $d = $self->{dir};
+    (my $log = $Test::IamNginx::DECISION_LOG_FORMAT)
+        .= "    access_log $d/decisions.log iam_decisions;\n";
+    $text =~ s/%%DECISION_LOG%%/$log/g;
     $text =~ s/%%DIR%%/$self->{dir}/g;
     $text =~ s/%%MODULE%%/$MODULE/g;
     $text =~ s/%%PORT:(\w+)%%/$self->port($1)/ge;
@@ -580,6 +584,47 @@ sub done {
 }
 
 
+# The decision log: one JSON object a line, written with escape=json, the
+# way conf-examples log decisions.  Put %%DECISION_LOG%% inside http {} and
+# read it back with decisions().
+our $DECISION_LOG_FORMAT = <<'EOF';
+    log_format iam_decisions escape=json
+        '{"time":"$time_iso8601","remote":"$remote_addr",'
+        '"method":"$request_method","uri":"$request_uri","status":$status,'
+        '"principal":"$iam_principal","access_key":"$iam_access_key",'
+        '"action":"$iam_action","resource":"$iam_resource",'
+        '"decision":"$iam_decision","statement":"$iam_statement",'
+        '"auth_error":"$iam_auth_error"}';
+EOF
+
+
+sub decision_log_mark {
+    my ($self) = @_;
+
+    return $self->log_mark('decisions.log');
+}
+
+
+# The decision records written since $mark, decoded; waits for $count.
+sub decisions {
+    my ($self, $mark, $count) = @_;
+
+    return map {
+        json_decode($_) // { unparsable => $_ }
+    } $self->log_lines_since('decisions.log', $mark, $count);
+}
+
+
+# The last decision record for a request; waits for it to be written.
+sub last_decision {
+    my ($self, $mark) = @_;
+
+    my @d = $self->decisions($mark, 1);
+
+    return $d[-1] // {};
+}
+
+
 # nginx -t on a configuration file of the test directory.
 sub nginx_t {
     my ($self, $conf) = @_;
@@ -713,6 +758,82 @@ sub s3_error {
     }
 
     return \%e;
+}
+
+
+# The AWS CLI and botocore, configured in the test directory only: never
+# the user's ~/.aws, never instance metadata.
+sub aws_env {
+    my ($self, %a) = @_;
+
+    my $d = "$self->{dir}/aws";
+    my $profile = $a{profile} // 'default';
+
+    my $config = $self->read_file("$d/config") // '';
+    my $creds = $self->read_file("$d/credentials") // '';
+
+    my $section = $profile eq 'default' ? 'default' : "profile $profile";
+
+    if ($config !~ /^\[\Q$section\E\]/m) {
+        $config .= "[$section]\n"
+                 . 'region = ' . ($a{region} // 'us-east-1') . "\n"
+                 . "output = json\n"
+                 . "s3 =\n"
+                 . "    addressing_style = path\n"
+                 . "    signature_version = s3v4\n"
+                 . "    payload_signing_enabled = true\n";
+        $self->write_file("$d/config", $config);
+    }
+
+    if (defined $a{key} && $creds !~ /^\[\Q$profile\E\]/m) {
+        $creds .= "[$profile]\n"
+                . "aws_access_key_id = $a{key}\n"
+                . "aws_secret_access_key = $a{secret}\n";
+        $self->write_file("$d/credentials", $creds, 0600);
+    }
+
+    return {
+        AWS_CONFIG_FILE             => "$d/config",
+        AWS_SHARED_CREDENTIALS_FILE => "$d/credentials",
+        AWS_PROFILE                 => $profile,
+        AWS_EC2_METADATA_DISABLED   => 'true',
+        AWS_PAGER                   => '',
+        AWS_ACCESS_KEY_ID           => undef,
+        AWS_SECRET_ACCESS_KEY       => undef,
+        AWS_SESSION_TOKEN           => undef,
+        AWS_DEFAULT_REGION          => undef,
+        AWS_REGION                  => undef,
+        AWS_ENDPOINT_URL            => undef,
+        AWS_CA_BUNDLE               => undef,
+        HOME                        => $d,
+    };
+}
+
+
+# aws ARGS... as a profile: { rc, out, err }.
+sub aws {
+    my ($self, $profile, @args) = @_;
+
+    return run_cmd([ aws_cli(), @args ],
+                   env => $self->aws_env(profile => $profile),
+                   timeout => 60);
+}
+
+
+# A script of t/clients/ run with python3 (botocore) or node.
+sub client {
+    my ($self, $script, @args) = @_;
+
+    my $path = "$ROOT/t/clients/$script";
+    my $interp = $script =~ /\.py$/ ? python_botocore() : node_clients();
+
+    my %opt = ref $args[-1] eq 'HASH' ? %{ pop @args } : ();
+
+    return run_cmd([ $interp, $path, @args ],
+                   env => { %{ $self->aws_env(profile => 'none') },
+                            NODE_PATH => "$ROOT/t/node_modules",
+                            %{ $opt{env} // {} } },
+                   stdin => $opt{stdin}, timeout => 60);
 }
 
 
