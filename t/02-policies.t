@@ -1,258 +1,349 @@
 #!/usr/bin/perl
-# Policy decisions through a real nginx, each request signed by curl
-# --aws-sigv4: groups, explicit and implicit deny, permissions boundary,
-# guardrails, resource policy, and the condition keys the module takes from
-# the connection (aws:SourceIp with and without realip, aws:SecureTransport
-# over a real TLS listener, aws:CurrentTime, aws:PrincipalTag).
+
+# IAM policy evaluation through nginx, every request signed by curl
+# --aws-sigv4: allow, explicit deny over allow, implicit deny, permissions
+# boundary, guardrail levels, a location's resource policy, group policies,
+# and condition keys from the connection (aws:SourceIp with and without the
+# realip module, aws:SecureTransport over real TLS, aws:CurrentTime) and from
+# the principal (policy variables, principal tags).  Each case checks the
+# status and the decision nginx logged.
 
 use strict;
 use warnings;
-use Test::More;
-use File::Temp ();
-use JSON::PP;
+
 use FindBin;
 use lib "$FindBin::Bin/lib";
-use IamTest;
 
-my ($plain, $realip, $tls) = (free_port(), free_port(), free_port());
-my $data = "$FindBin::Bin/data";
+use Test::More;
+use Test::IamNginx qw(s3_error describe json_encode iso8601 run_cmd which);
 
-# a self-signed certificate for the TLS listener, made now
-my $certdir = File::Temp::tempdir(CLEANUP => 1);
-system("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 "
-       . "-keyout $certdir/key.pem -out $certdir/cert.pem >/dev/null 2>&1") == 0
-    or BAIL_OUT('openssl could not make a certificate');
+my $t = Test::IamNginx->new(need => [qw(curl openssl)]);
 
-my $t = nginx_start(ports => [$plain, $realip, $tls], files => {
-    'account.json' => read_file("$data/account.json"),
-    'bucket-policy.json' => read_file("$data/bucket-policy.json"),
-    'cert.pem' => read_file("$certdir/cert.pem"),
-    'key.pem' => read_file("$certdir/key.pem"),
-    'html/shared/readme.txt' => "hello\n",
-    'html/shared/home/bob/notes.txt' => "bob\n",
-    'html/shared/reports/q3.csv' => "q3\n",
-    'html/teams/storage/plan.txt' => "storage plan\n",
-    'html/teams/network/plan.txt' => "network plan\n",
-}, http => <<"HTTP");
-    iam_account \@DIR\@/account.json;
-    root \@DIR\@/html;
+my $ACCOUNT = '123456789012';
+my $now = time;
 
-    # the same protected location on three listeners
-    server {
-        listen 127.0.0.1:$plain;
-        location / {
-            iam on;
-            iam_mapping s3;
-            iam_resource_policy \@DIR\@/bucket-policy.json;
-            dav_methods PUT DELETE;
-            create_full_put_path on;
-        }
-    }
-    server {
-        listen 127.0.0.1:$realip;
-        set_real_ip_from 127.0.0.1;
-        real_ip_header X-Forwarded-For;
-        location / {
-            iam on;
-            iam_mapping s3;
-        }
-    }
-    server {
-        listen 127.0.0.1:$tls ssl;
-        ssl_certificate \@DIR\@/cert.pem;
-        ssl_certificate_key \@DIR\@/key.pem;
-        location / {
-            iam on;
-            iam_mapping s3;
-        }
-    }
-HTTP
+sub allow {
+    my ($sid, $action, $resource, $cond) = @_;
+    return { Sid => $sid, Effect => 'Allow', Action => $action,
+             Resource => $resource, $cond ? (Condition => $cond) : () };
+}
+
+sub deny {
+    my ($sid, $action, $resource, $cond) = @_;
+    return { Sid => $sid, Effect => 'Deny', Action => $action,
+             Resource => $resource, $cond ? (Condition => $cond) : () };
+}
+
+sub policy { return { Version => '2012-10-17', Statement => [ @_ ] } }
+
+my %KEYS;
 
 sub user {
-    my ($name) = @_;
-    my %keys = (alice => 'AKIAEXAMPLEALICE0001', bob => 'AKIAEXAMPLEBOB000001',
-                carol => 'AKIAEXAMPLECAROL0001', dave => 'AKIAEXAMPLEDAVE00001',
-                erin => 'AKIAEXAMPLEERIN00001', frank => 'AKIAEXAMPLEFRANK0001',
-                gina => 'AKIAEXAMPLEGINA00001');
-    return (key => $keys{$name}, secret => "$name-secret");
+    my ($name, %u) = @_;
+    my $id = sprintf('AKIAEXAMPLE%-9s', uc $name) =~ tr/ /0/r;
+    $KEYS{$name} = [ $id, "secret-of-$name/EXAMPLE" ];
+    return ($name => { %u, access_keys => [
+        { id => $id, secret => "secret-of-$name/EXAMPLE" } ] });
 }
 
-sub get {
-    my ($who, $url, @args) = @_;
-    return curl_sigv4(user($who), url => $url, args => \@args);
-}
+my $DATA = 'arn:aws:s3:::data';
 
-sub code { my ($r) = @_; return ($r->{body} =~ m{<Code>([^<]+)</Code>})[0] // '' }
-
-my $p = "http://127.0.0.1:$plain";
-my $r0;
-
-# groups, deny, implicit deny
-is(get('alice', "$p/shared/readme.txt")->{status}, 200, 'group policy allows');
-is(get('alice', "$p/shared/readme.txt")->{body}, "hello\n", 'group policy allows: the object is served');
-$r0 = get('alice', "$p/shared/secret/plans.txt");
-is($r0->{status}, 403, 'explicit deny beats the group allow');
-is(code($r0), 'AccessDenied', 'explicit deny: AccessDenied');
-like($r0->{headers}{'content-type'} // '', qr{application/xml}, 'explicit deny: an XML body');
-like(error_log($t), qr/user\/alice" is not allowed "s3:GetObject" on "arn:aws:s3:::shared\/secret\/plans\.txt": explicitDeny by "NoSecrets\/DenySecrets"/,
-     'explicit deny: the deciding statement is logged');
-is(get('carol', "$p/shared/readme.txt")->{status}, 403, 'no policy: implicit deny');
-is(code(get('carol', "$p/shared/readme.txt")), 'AccessDenied', 'implicit deny: AccessDenied');
-
-# permissions boundary: HomeDir allows bob's PUT, his read-only boundary does not
-my $r = curl_sigv4(user('bob'), method => 'PUT', url => "$p/shared/home/bob/new.txt",
-                   args => ['--data-binary', 'x']);
-is($r->{status}, 403, 'boundary: PUT in own home refused');
-is(code($r), 'AccessDenied', 'boundary: AccessDenied');
-ok(!-e "$t->{dir}/html/shared/home/bob/new.txt", 'boundary: nothing was written');
-like(error_log($t), qr/user\/bob" is not allowed "s3:PutObject" on "arn:aws:s3:::shared\/home\/bob\/new\.txt": implicitDeny/,
-     'boundary: logged as implicitDeny');
-is(get('bob', "$p/shared/home/bob/notes.txt")->{status}, 200, 'boundary: GET allowed');
-$r = curl_sigv4(user('alice'), method => 'PUT', url => "$p/shared/home/alice/new.txt",
-                args => ['--data-binary', 'x']);
-ok($r->{status} == 201 || $r->{status} == 204, 'no boundary: alice may PUT in her home')
-    or diag($r->{raw});
-is(read_file("$t->{dir}/html/shared/home/alice/new.txt"), 'x', 'and the object was written');
-
-# guardrail: denies DeleteBucket although nothing else would matter
-$r = curl_sigv4(user('alice'), method => 'DELETE', url => "$p/shared");
-is($r->{status}, 403, 'guardrail: DeleteBucket refused');
-is(code($r), 'AccessDenied', 'guardrail: AccessDenied');
-like(error_log($t), qr/explicitDeny by "Guardrail\/NoBucketDelete"/, 'guardrail: the deciding statement is logged');
-
-# resource policy names carol
-is(get('carol', "$p/shared/reports/q3.csv")->{status}, 200, 'resource policy grants carol');
-is(get('carol', "$p/shared/reports/q3.csv")->{body}, "q3\n", 'resource policy: the object is served');
-is(get('carol', "$p/shared/readme.txt")->{status}, 403, 'resource policy: only its prefix');
-is(get('carol', "http://127.0.0.1:$realip/shared/reports/q3.csv")->{status}, 403,
-   'without iam_resource_policy in the location: carol refused');
-is(code(get('bob', "$p/shared/reports/q3.csv")), '', 'resource policy names carol only: bob reads via his group');
-
-# principal tags in a policy variable
-is(get('alice', "$p/teams/storage/plan.txt")->{status}, 200, '${aws:PrincipalTag/team}: own team');
-is(get('alice', "$p/teams/network/plan.txt")->{status}, 403, '${aws:PrincipalTag/team}: other team');
-
-# aws:CurrentTime
-is(get('frank', "$p/shared/readme.txt")->{status}, 200, 'aws:CurrentTime inside the window');
-is(get('gina', "$p/shared/readme.txt")->{status}, 403, 'aws:CurrentTime past the window');
-
-# aws:SourceIp: a spoofed X-Forwarded-For changes nothing without realip
-is(get('dave', "$p/shared/readme.txt")->{status}, 403, 'SourceIp 127.0.0.1 not in 10.9.0.0/16');
-is(get('dave', "$p/shared/readme.txt", '-H', 'X-Forwarded-For: 10.9.1.1')->{status}, 403,
-   'spoofed X-Forwarded-For ignored without realip');
-
-# with realip trusting 127.0.0.1, the header is the client address
-my $ri = "http://127.0.0.1:$realip";
-is(get('dave', "$ri/shared/readme.txt", '-H', 'X-Forwarded-For: 10.9.1.1')->{status}, 200,
-   'realip from a trusted proxy: SourceIp from X-Forwarded-For');
-is(get('dave', "$ri/shared/readme.txt", '-H', 'X-Forwarded-For: 192.0.2.1')->{status}, 403,
-   'realip: an address outside the range');
-
-# aws:SecureTransport
-is(get('erin', "$p/shared/readme.txt")->{status}, 403, 'SecureTransport false: denied');
-like(error_log($t), qr/user\/erin" is not allowed .*explicitDeny by "TlsOnly\/DenyPlainHttp"/,
-     'SecureTransport false: the Deny statement decided');
-is(get('erin', "https://127.0.0.1:$tls/shared/readme.txt", '-k')->{status}, 200,
-   'SecureTransport true over TLS: allowed');
-
-check_error_log($t);
-
-# ---- a second nginx with an account written here: SourceIp ranges, a
-# guardrail over an allow-everything user, a clock window computed now
-sub iso { my @t = gmtime($_[0]); return sprintf('%04d-%02d-%02dT%02d:%02d:%02dZ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]) }
-my $now = time;
-my ($h_ago, $h_ahead, $d_ago) = (iso($now - 3600), iso($now + 3600), iso($now - 86400));
-
-sub pol {
-    my ($sid, $action, $cond) = @_;
-    return { Version => '2012-10-17', Statement => [ { Sid => $sid, Effect => 'Allow',
-             Action => $action, Resource => 'arn:aws:s3:::shared/*',
-             ($cond ? (Condition => $cond) : ()) } ] };
-}
-sub key_of { my ($n) = @_; my $id = uc("AKIATEST$n") . ('0' x 20); return substr($id, 0, 20) }
-my %acct = (
-    account => '123456789012',
+$t->write_file('account.json', json_encode({
+    account  => $ACCOUNT,
     policies => {
-        Guardrail => { Version => '2012-10-17', Statement => [
-            { Sid => 'Everything', Effect => 'Allow', Action => '*', Resource => '*' },
-            { Sid => 'NoBucketDelete', Effect => 'Deny', Action => 's3:DeleteBucket', Resource => '*' } ] },
+        PublicRead => policy(
+            allow('PublicRead', 's3:GetObject', "$DATA/public/*")),
+        HomeDirs => policy(
+            allow('HomeDir', [ 's3:GetObject', 's3:PutObject',
+                               's3:DeleteObject' ],
+                  "$DATA/home/\${aws:username}/*")),
+        TeamShare => policy(
+            allow('TeamShare', 's3:GetObject',
+                  "$DATA/team/\${aws:PrincipalTag/team}/*")),
+        Classified => policy(
+            allow('Cleared', 's3:GetObject', "$DATA/classified/*",
+                  { StringEquals => { 'aws:PrincipalTag/clearance' => 'high' } })),
+        AliceSecret => policy(
+            allow('ReadSecret', 's3:GetObject', "$DATA/secret/*"),
+            deny('NoPlans', 's3:GetObject', "$DATA/secret/plans.txt")),
+        BroadData => policy(
+            allow('Broad', 's3:GetObject', [ "$DATA/bnd/*", "$DATA/public/*" ])),
+        Boundary => policy(
+            allow('Bounded', 's3:GetObject', [ "$DATA/bnd/ok/*", "$DATA/bonly/*" ])),
+        CarolG => policy(allow('CarolAll', 's3:*', "$DATA/g/*")),
+        GuardOrg => policy(
+            allow('Everything', '*', '*'),
+            deny('QuarantineDeny', 's3:*', "$DATA/g/quarantine/*")),
+        GuardOu => policy(
+            allow('ReadWrite', [ 's3:GetObject', 's3:PutObject',
+                                 's3:ListBucket' ], '*'),
+            allow('DeleteHere', 's3:DeleteObject', "$DATA/g/deletable/*")),
+        EveRp => policy(allow('EveReads', 's3:GetObject', 'arn:aws:s3:::shared/*')),
+        IpPolicy => policy(
+            allow('FromPartner', 's3:GetObject', "$DATA/ip/partner/*",
+                  { IpAddress => { 'aws:SourceIp' => '203.0.113.0/24' } }),
+            allow('FromLoopback', 's3:GetObject', "$DATA/ip/local/*",
+                  { IpAddress => { 'aws:SourceIp' => '127.0.0.0/8' } })),
+        TlsOnly => policy(
+            allow('TlsRead', 's3:GetObject', "$DATA/tls/*"),
+            deny('DenyInsecure', 's3:*', "$DATA/tls/*",
+                 { Bool => { 'aws:SecureTransport' => 'false' } })),
+        TimeWindows => policy(
+            allow('Open', 's3:GetObject', "$DATA/time/open/*",
+                  { DateGreaterThan => { 'aws:CurrentTime' => iso8601($now - 3600) },
+                    DateLessThan    => { 'aws:CurrentTime' => iso8601($now + 3600) } }),
+            allow('NotYet', 's3:GetObject', "$DATA/time/future/*",
+                  { DateGreaterThan => { 'aws:CurrentTime' => iso8601($now + 3600) } }),
+            allow('Over', 's3:GetObject', "$DATA/time/past/*",
+                  { DateLessThan => { 'aws:CurrentTime' => iso8601($now - 3600) } })),
     },
-    users => {},
-    guardrails => [ [ 'Guardrail' ] ],
-);
-my %pols = (
-    loopback => pol('Loopback', 's3:GetObject', { IpAddress => { 'aws:SourceIp' => '127.0.0.0/8' } }),
-    tenner   => pol('TenNet', 's3:GetObject', { IpAddress => { 'aws:SourceIp' => '10.0.0.0/8' } }),
-    inwindow => pol('Window', 's3:GetObject', { DateGreaterThan => { 'aws:CurrentTime' => $h_ago },
-                                                DateLessThan => { 'aws:CurrentTime' => $h_ahead } }),
-    expired  => pol('Expired', 's3:GetObject', { DateGreaterThan => { 'aws:CurrentTime' => $d_ago },
-                                                 DateLessThan => { 'aws:CurrentTime' => $h_ago } }),
-    admin    => { Version => '2012-10-17', Statement => [ { Sid => 'All', Effect => 'Allow', Action => 's3:*', Resource => '*' } ] },
-);
-for my $n (keys %pols) {
-    $acct{users}{$n} = { policies => [ $pols{$n} ],
-                         access_keys => [ { id => key_of($n), secret => "$n-secret" } ] };
-}
+    groups => {
+        readers => { policies => [ 'PublicRead', 'HomeDirs', 'TeamShare',
+                                   'Classified' ] },
+    },
+    users => {
+        user('alice', groups => [ 'readers' ], policies => [ 'AliceSecret' ],
+             tags => { team => 'storage' }),
+        user('bob', groups => [ 'readers' ],
+             tags => { team => 'web', clearance => 'high' }),
+        user('bounded', policies => [ 'BroadData' ], boundary => 'Boundary'),
+        user('carol', policies => [ 'CarolG' ]),
+        user('dave'),
+        user('eve', policies => [ 'EveRp' ]),
+        user('ipuser', policies => [ 'IpPolicy' ]),
+        user('tlsuser', policies => [ 'TlsOnly' ]),
+        user('timeuser', policies => [ 'TimeWindows' ]),
+    },
+    guardrails => [ [ 'GuardOrg' ], [ 'GuardOu' ] ],
+}));
 
-my ($p2, $ri2) = (free_port(), free_port());
-my $t2 = nginx_start(ports => [$p2, $ri2], files => {
-    'account.json' => JSON::PP->new->pretty->canonical->encode(\%acct),
-    'html/shared/readme.txt' => "hello\n",
-}, http => <<"HTTP");
-    iam_account \@DIR\@/account.json;
-    root \@DIR\@/html;
+$t->write_file('rp-policy.json', json_encode(policy(
+    { Sid => 'DaveReads', Effect => 'Allow',
+      Principal => { AWS => "arn:aws:iam::$ACCOUNT:user/dave" },
+      Action => 's3:GetObject', Resource => 'arn:aws:s3:::shared/*' },
+    { Sid => 'NotEve', Effect => 'Deny',
+      Principal => { AWS => "arn:aws:iam::$ACCOUNT:user/eve" },
+      Action => 's3:*', Resource => 'arn:aws:s3:::shared/*' },
+)));
+
+for my $f (qw(public/readme.txt home/alice/notes.txt home/bob/notes.txt
+              team/storage/doc.txt team/web/doc.txt classified/doc.txt
+              secret/plans.txt secret/roadmap.txt private/doc.txt
+              bnd/ok/doc.txt bnd/no/doc.txt bonly/doc.txt
+              g/ok.txt g/quarantine/doc.txt ip/partner/doc.txt
+              ip/local/doc.txt tls/doc.txt time/open/doc.txt
+              time/future/doc.txt time/past/doc.txt)) {
+    $t->write_file("s3/data/$f", "data/$f\n");
+}
+$t->write_file('s3/shared/doc.txt', "shared/doc.txt\n");
+
+# DELETE needs the worker to write the directory
+$t->write_file("s3/data/g/$_.txt", "data/g/$_.txt\n") for qw(keep);
+$t->writable_dir('s3/data/g');
+$t->writable_dir('s3/data/g/deletable');
+$t->write_file('s3/data/g/deletable/doc.txt', "deletable\n");
+
+# a self-signed certificate for the TLS listener
+my $ssl = run_cmd([ which('openssl'), 'req', '-x509', '-newkey', 'ec',
+                    '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+                    '-keyout', $t->dir . '/tls.key',
+                    '-out', $t->dir . '/tls.crt', '-days', '1',
+                    '-subj', '/CN=127.0.0.1' ]);
+is($ssl->{rc}, 0, 'openssl makes a self-signed certificate')
+    or diag($ssl->{err});
+
+my $LOCATIONS = <<'EOF';
+        location / {
+            iam on;
+            iam_auth sigv4;
+            iam_sigv4 region=us-east-1 service=s3;
+            iam_mapping s3;
+            dav_methods DELETE;
+        }
+
+        location /shared/ {
+            iam on;
+            iam_auth sigv4;
+            iam_sigv4 region=us-east-1 service=s3;
+            iam_mapping s3;
+            iam_resource_policy %%DIR%%/rp-policy.json;
+        }
+EOF
+
+$t->write_config(<<"EOF");
+    iam_account %%DIR%%/account.json;
+%%DECISION_LOG%%
+
     server {
-        listen 127.0.0.1:$p2;
-        location / { iam on; iam_mapping s3; dav_methods DELETE; }
+        listen 127.0.0.1:%%PORT%%;
+        root %%DIR%%/s3;
+$LOCATIONS
     }
+
+    # only 127.0.0.1 may say who the client is
     server {
-        listen 127.0.0.1:$ri2;
+        listen 127.0.0.1:%%PORT:realip%%;
+        root %%DIR%%/s3;
         set_real_ip_from 127.0.0.1;
         real_ip_header X-Forwarded-For;
-        location / { iam on; iam_mapping s3; }
+$LOCATIONS
     }
-HTTP
-ok(!$t2->{failed}, 'the inline account loads') or diag($t2->{failed});
 
-sub get2 {
-    my ($who, $url, @args) = @_;
-    return curl_sigv4(key => key_of($who), secret => "$who-secret", url => $url, args => \@args);
+    server {
+        listen 127.0.0.1:%%PORT:tls%% ssl;
+        ssl_certificate %%DIR%%/tls.crt;
+        ssl_certificate_key %%DIR%%/tls.key;
+        root %%DIR%%/s3;
+$LOCATIONS
+    }
+EOF
+
+$t->run;
+
+
+sub request {
+    my ($user, $path, %opt) = @_;
+
+    my ($id, $secret) = @{ $KEYS{$user} };
+
+    return $t->curl($path, sigv4 => 'aws:amz:us-east-1:s3',
+                    user => "$id:$secret", %opt);
 }
-my ($b2, $bri) = ("http://127.0.0.1:$p2/shared/readme.txt", "http://127.0.0.1:$ri2/shared/readme.txt");
 
-# aws:SourceIp without realip: the connection's address, whatever the header says
-is(get2('loopback', $b2)->{status}, 200, 'SourceIp 127.0.0.1 in 127.0.0.0/8: allowed');
-is(get2('tenner', $b2)->{status}, 403, 'SourceIp 127.0.0.1 not in 10.0.0.0/8: refused');
-is(code(get2('tenner', $b2)), 'AccessDenied', 'SourceIp refusal: AccessDenied');
-is(get2('tenner', $b2, '-H', 'X-Forwarded-For: 10.1.2.3')->{status}, 403,
-   'no realip: a spoofed X-Forwarded-For 10.1.2.3 does not grant 10.0.0.0/8');
-is(get2('loopback', $b2, '-H', 'X-Forwarded-For: 10.1.2.3')->{status}, 200,
-   'no realip: a spoofed X-Forwarded-For does not take 127.0.0.0/8 away');
 
-# with realip trusting 127.0.0.1 the header is the client address
-is(get2('tenner', $bri, '-H', 'X-Forwarded-For: 10.1.2.3')->{status}, 200,
-   'realip: X-Forwarded-For 10.1.2.3 is in 10.0.0.0/8');
-is(get2('loopback', $bri, '-H', 'X-Forwarded-For: 10.1.2.3')->{status}, 403,
-   'realip: X-Forwarded-For 10.1.2.3 is not in 127.0.0.0/8');
-is(get2('loopback', $bri)->{status}, 200, 'realip without the header: the peer 127.0.0.1');
-is(get2('tenner', $bri, '-H', 'X-Forwarded-For: 192.0.2.7')->{status}, 403,
-   'realip: 192.0.2.7 is in neither range');
+# One case: a signed request, its status, and the decision logged.
+sub case {
+    my ($name, $user, $path, $status, $decision, %opt) = @_;
 
-# aws:CurrentTime window computed around now
-is(get2('inwindow', $b2)->{status}, 200, "aws:CurrentTime in ($h_ago, $h_ahead): allowed");
-my $rx = get2('expired', $b2);
-is($rx->{status}, 403, "aws:CurrentTime window ended $h_ago: refused");
-is(code($rx), 'AccessDenied', 'expired window: AccessDenied');
+    my $stmt = delete $opt{statement};
+    my $m = $t->decision_log_mark;
+    my $r = request($user, $path, %opt);
 
-# the guardrail bounds a user allowed s3:* on everything
-is(get2('admin', $b2)->{status}, 200, 'admin s3:*: GetObject allowed');
-$rx = get2('admin', "http://127.0.0.1:$p2/shared", '-X', 'DELETE');
-is($rx->{status}, 403, 'admin s3:*: DeleteBucket refused by the guardrail');
-is(code($rx), 'AccessDenied', 'guardrail over s3:*: AccessDenied');
-like(error_log($t2), qr/user\/admin" is not allowed "s3:DeleteBucket" on "arn:aws:s3:::shared": explicitDeny by "Guardrail\/NoBucketDelete"/,
-     'guardrail over s3:*: the deny statement decided');
-ok(-d "$t2->{dir}/html/shared", 'the bucket directory is still there');
+    is($r->{status}, $status, "$name: $status") or diag(describe($r));
 
-check_error_log($t2, 'second nginx error.log');
+    if ($status == 403) {
+        my $e = s3_error($r->{body});
+        is($e && $e->{code}, 'AccessDenied', "$name: AccessDenied")
+            or diag(describe($r));
+    } elsif ($status == 200) {
+        (my $file = $path) =~ s{^/}{};
+        is($r->{body}, "$file\n", "$name: the object") or diag(describe($r));
+    }
 
-done_testing();
+    my $d = $t->last_decision($m);
+    is($d->{decision}, $decision, "$name: logged $decision");
+    like($d->{statement} // '', qr/\Q$stmt\E/, "$name: statement $stmt")
+        if defined $stmt;
+
+    return $r;
+}
+
+
+# --- allow, deny, implicit deny
+
+case('group policy allows', 'alice', '/data/public/readme.txt', 200,
+     'allowed', statement => 'PublicRead');
+case('own policy allows', 'alice', '/data/secret/roadmap.txt', 200,
+     'allowed', statement => 'ReadSecret');
+case('explicit deny beats allow', 'alice', '/data/secret/plans.txt', 403,
+     'explicitDeny', statement => 'NoPlans');
+case('nothing allows: implicit deny', 'alice', '/data/private/doc.txt', 403,
+     'implicitDeny');
+case('another user lacks the own policy', 'bob', '/data/secret/roadmap.txt',
+     403, 'implicitDeny');
+case('the same group policy for another member', 'bob',
+     '/data/public/readme.txt', 200, 'allowed');
+
+# --- policy variables and principal tags
+
+case('${aws:username}: own home', 'alice', '/data/home/alice/notes.txt', 200,
+     'allowed', statement => 'HomeDir');
+case('${aws:username}: another home', 'alice', '/data/home/bob/notes.txt',
+     403, 'implicitDeny');
+case('${aws:username}: bob\'s own home', 'bob', '/data/home/bob/notes.txt',
+     200, 'allowed');
+case('${aws:PrincipalTag/team}: own team', 'alice',
+     '/data/team/storage/doc.txt', 200, 'allowed', statement => 'TeamShare');
+case('${aws:PrincipalTag/team}: another team', 'alice',
+     '/data/team/web/doc.txt', 403, 'implicitDeny');
+case('aws:PrincipalTag condition: tag matches', 'bob',
+     '/data/classified/doc.txt', 200, 'allowed', statement => 'Cleared');
+case('aws:PrincipalTag condition: tag absent', 'alice',
+     '/data/classified/doc.txt', 403, 'implicitDeny');
+case('${aws:username} in the path is not a wildcard', 'alice',
+     '/data/home/%24%7Baws%3Ausername%7D/notes.txt', 403, 'implicitDeny');
+
+# --- permissions boundary
+
+case('boundary and identity allow', 'bounded', '/data/bnd/ok/doc.txt', 200,
+     'allowed');
+case('identity allows, boundary does not', 'bounded', '/data/bnd/no/doc.txt',
+     403, 'implicitDeny');
+case('boundary allows, identity does not', 'bounded', '/data/bonly/doc.txt',
+     403, 'implicitDeny');
+case('boundary limits a group-less user everywhere', 'bounded',
+     '/data/public/readme.txt', 403, 'implicitDeny');
+
+# --- guardrails (SCP-like levels)
+
+case('guardrails allow', 'carol', '/data/g/keep.txt', 200, 'allowed');
+case('guardrail explicit deny', 'carol', '/data/g/quarantine/doc.txt', 403,
+     'explicitDeny', statement => 'QuarantineDeny');
+case('a guardrail level without an allow', 'carol', '/data/g/keep.txt', 403,
+     'implicitDeny', method => 'DELETE');
+ok(-f $t->dir . '/s3/data/g/keep.txt', 'guardrail: the object was not deleted');
+case('every guardrail level allows', 'carol', '/data/g/deletable/doc.txt',
+     204, 'allowed', method => 'DELETE');
+ok(!-f $t->dir . '/s3/data/g/deletable/doc.txt',
+   'guardrails allow: the object was deleted');
+
+# --- a location's resource policy
+
+case('resource policy grants another user', 'dave', '/shared/doc.txt', 200,
+     'allowed', statement => 'DaveReads');
+case('resource policy applies to its location only', 'dave',
+     '/data/public/readme.txt', 403, 'implicitDeny');
+case('resource policy explicit deny beats identity allow', 'eve',
+     '/shared/doc.txt', 403, 'explicitDeny', statement => 'NotEve');
+case('not named by the resource policy, no identity allow', 'alice',
+     '/shared/doc.txt', 403, 'implicitDeny');
+
+# --- aws:SourceIp
+
+my @xff = (headers => [ 'X-Forwarded-For: 203.0.113.7' ]);
+
+case('SourceIp: loopback client', 'ipuser', '/data/ip/local/doc.txt', 200,
+     'allowed', statement => 'FromLoopback');
+case('SourceIp: not the partner network', 'ipuser',
+     '/data/ip/partner/doc.txt', 403, 'implicitDeny');
+case('SourceIp without realip: X-Forwarded-For ignored', 'ipuser',
+     '/data/ip/partner/doc.txt', 403, 'implicitDeny', @xff);
+case('SourceIp without realip: still the loopback address', 'ipuser',
+     '/data/ip/local/doc.txt', 200, 'allowed', @xff);
+case('SourceIp with realip: the forwarded address', 'ipuser',
+     '/data/ip/partner/doc.txt', 200, 'allowed', @xff, port => 'realip',
+     statement => 'FromPartner');
+case('SourceIp with realip: no longer loopback', 'ipuser',
+     '/data/ip/local/doc.txt', 403, 'implicitDeny', @xff, port => 'realip');
+case('SourceIp with realip, no header: the peer', 'ipuser',
+     '/data/ip/local/doc.txt', 200, 'allowed', port => 'realip');
+
+# --- aws:SecureTransport
+
+case('SecureTransport: TLS', 'tlsuser', '/data/tls/doc.txt', 200, 'allowed',
+     port => 'tls', scheme => 'https', statement => 'TlsRead');
+case('SecureTransport: plain HTTP denied', 'tlsuser', '/data/tls/doc.txt',
+     403, 'explicitDeny', statement => 'DenyInsecure');
+case('SecureTransport: TLS, any location', 'tlsuser', '/data/public/readme.txt',
+     403, 'implicitDeny', port => 'tls', scheme => 'https');
+
+# --- aws:CurrentTime
+
+case('CurrentTime inside the window', 'timeuser', '/data/time/open/doc.txt',
+     200, 'allowed', statement => 'Open');
+case('CurrentTime before the window', 'timeuser',
+     '/data/time/future/doc.txt', 403, 'implicitDeny');
+case('CurrentTime after the window', 'timeuser', '/data/time/past/doc.txt',
+     403, 'implicitDeny');
+
+$t->done;
