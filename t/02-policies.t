@@ -67,7 +67,8 @@ $t->write_file('account.json', json_encode({
             allow('ReadSecret', 's3:GetObject', "$DATA/secret/*"),
             deny('NoPlans', 's3:GetObject', "$DATA/secret/plans.txt")),
         BroadData => policy(
-            allow('Broad', 's3:GetObject', [ "$DATA/bnd/*", "$DATA/public/*" ])),
+            allow('Broad', [ 's3:GetObject', 's3:PutObject' ],
+                  [ "$DATA/bnd/*", "$DATA/public/*" ])),
         Boundary => policy(
             allow('Bounded', 's3:GetObject', [ "$DATA/bnd/ok/*", "$DATA/bonly/*" ])),
         CarolG => policy(allow('CarolAll', 's3:*', "$DATA/g/*")),
@@ -142,6 +143,8 @@ $t->write_file("s3/data/g/$_.txt", "data/g/$_.txt\n") for qw(keep);
 $t->writable_dir('s3/data/g');
 $t->writable_dir('s3/data/g/deletable');
 $t->write_file('s3/data/g/deletable/doc.txt', "deletable\n");
+$t->writable_dir('s3/data/home/alice');
+$t->writable_dir('s3/data/bnd/ok');
 
 # a self-signed certificate for the TLS listener
 my $ssl = run_cmd([ which('openssl'), 'req', '-x509', '-newkey', 'ec',
@@ -158,7 +161,7 @@ my $LOCATIONS = <<'EOF';
             iam_auth sigv4;
             iam_sigv4 region=us-east-1 service=s3;
             iam_mapping s3;
-            dav_methods DELETE;
+            dav_methods PUT DELETE;
         }
 
         location /shared/ {
@@ -247,6 +250,8 @@ case('own policy allows', 'alice', '/data/secret/roadmap.txt', 200,
      'allowed', statement => 'ReadSecret');
 case('explicit deny beats allow', 'alice', '/data/secret/plans.txt', 403,
      'explicitDeny', statement => 'NoPlans');
+like($t->error_log, qr{user/alice" is not allowed "s3:GetObject" on "arn:aws:s3:::data/secret/plans\.txt": explicitDeny by "AliceSecret/NoPlans"},
+     'explicit deny: error.log names the principal, action, resource and statement');
 case('nothing allows: implicit deny', 'alice', '/data/private/doc.txt', 403,
      'implicitDeny');
 case('another user lacks the own policy', 'bob', '/data/secret/roadmap.txt',
@@ -283,6 +288,14 @@ case('boundary allows, identity does not', 'bounded', '/data/bonly/doc.txt',
      403, 'implicitDeny');
 case('boundary limits a group-less user everywhere', 'bounded',
      '/data/public/readme.txt', 403, 'implicitDeny');
+case('boundary: PUT the identity allows, the boundary does not', 'bounded',
+     '/data/bnd/ok/new.txt', 403, 'implicitDeny', method => 'PUT',
+     data => "new\n");
+ok(!-e $t->dir . '/s3/data/bnd/ok/new.txt', 'boundary: nothing was written');
+case('no boundary: PUT in the own home', 'alice', '/data/home/alice/new.txt',
+     201, 'allowed', method => 'PUT', data => "new\n");
+is($t->read_file('s3/data/home/alice/new.txt'), "new\n",
+   'no boundary: the object was written');
 
 # --- guardrails (SCP-like levels)
 
