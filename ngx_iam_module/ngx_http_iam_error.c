@@ -29,6 +29,7 @@ ngx_http_iam_set_error(ngx_http_iam_ctx_t *ctx, ngx_uint_t status,
     ctx->error.code.data = (u_char *) code;
     ctx->error.message.len = ngx_strlen(message);
     ctx->error.message.data = (u_char *) message;
+    ctx->error.region.len = 0;
     ctx->error.level = level;
     ctx->error.reason = reason;
 }
@@ -90,9 +91,10 @@ ngx_http_iam_send_error(ngx_http_request_t *r,
 
         len = sizeof("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
                      "<Error><Code></Code><Message></Message>"
+                     "<Region></Region>"
                      "<RequestId></RequestId></Error>") - 1
               + ctx->error.code.len + ctx->error.message.len + escape
-              + id.len;
+              + ctx->error.region.len + id.len;
 
         body.data = ngx_pnalloc(r->pool, len);
         if (body.data == NULL) {
@@ -116,8 +118,16 @@ ngx_http_iam_send_error(ngx_http_request_t *r,
                            ctx->error.message.len);
         }
 
-        p = ngx_cpymem(p, "</Message><RequestId>",
-                       sizeof("</Message><RequestId>") - 1);
+        p = ngx_cpymem(p, "</Message>", sizeof("</Message>") - 1);
+
+        /* the location's own region: configuration, not request bytes */
+        if (ctx->error.region.len) {
+            p = ngx_cpymem(p, "<Region>", sizeof("<Region>") - 1);
+            p = ngx_cpymem(p, ctx->error.region.data, ctx->error.region.len);
+            p = ngx_cpymem(p, "</Region>", sizeof("</Region>") - 1);
+        }
+
+        p = ngx_cpymem(p, "<RequestId>", sizeof("<RequestId>") - 1);
         p = ngx_cpymem(p, id.data, id.len);
         p = ngx_cpymem(p, "</RequestId></Error>",
                        sizeof("</RequestId></Error>") - 1);

@@ -93,6 +93,7 @@ typedef struct {
     ngx_uint_t                  status;
     ngx_str_t                   code;           /* "SignatureDoesNotMatch" */
     ngx_str_t                   message;        /* AWS's text */
+    ngx_str_t                   region;         /* S3's <Region>, if any */
     ngx_uint_t                  level;          /* NGX_LOG_INFO, NGX_LOG_ERR */
     const char                 *reason;         /* detail for the log */
 } ngx_http_iam_error_t;

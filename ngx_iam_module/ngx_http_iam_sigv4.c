@@ -18,6 +18,9 @@ static ngx_int_t ngx_http_iam_sigv4_signed(ngx_http_request_t *r,
 static ngx_int_t ngx_http_iam_sigv4_body_hash(ngx_http_request_t *r,
     u_char *hex);
 static void *ngx_http_iam_sigv4_alloc(void *data, size_t size);
+static ngx_int_t ngx_http_iam_sigv4_scope_error(ngx_http_request_t *r,
+    ngx_http_iam_loc_conf_t *ilcf, ngx_http_iam_ctx_t *ctx,
+    const iam_sigv4_auth_t *auth);
 static void ngx_http_iam_sigv4_error(ngx_http_iam_ctx_t *ctx,
     iam_sigv4_err_t err, const char *detail);
 
@@ -157,6 +160,15 @@ ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
     default:
         ctx->access_key = auth.access_key;
         ngx_http_iam_sigv4_error(ctx, auth.error, auth.detail);
+
+        if (auth.wrong_region || auth.wrong_service) {
+            if (ngx_http_iam_sigv4_scope_error(r, ilcf, ctx, &auth)
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+
         return NGX_ABORT;
     }
 
@@ -327,6 +339,40 @@ ngx_http_iam_sigv4_error(ngx_http_iam_ctx_t *ctx, iam_sigv4_err_t err,
     ngx_http_iam_set_error(ctx, iam_sigv4_error_status(err),
                            iam_sigv4_error_code(err),
                            iam_sigv4_error_message(err), level, detail);
+}
+
+
+/*
+ * A credential scoped to another region or service: S3 names both in the
+ * message, and gives the right region in <Region>, which the SDKs read to
+ * retry there.
+ */
+
+static ngx_int_t
+ngx_http_iam_sigv4_scope_error(ngx_http_request_t *r,
+    ngx_http_iam_loc_conf_t *ilcf, ngx_http_iam_ctx_t *ctx,
+    const iam_sigv4_auth_t *auth)
+{
+    u_char  *buf;
+    size_t   size;
+
+    size = 256;
+
+    buf = ngx_pnalloc(r->pool, size);
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    ctx->error.message.len = iam_sigv4_error_describe(&ilcf->sigv4, auth,
+                                                      (char *) buf, size);
+    ctx->error.message.data = buf;
+
+    if (auth->wrong_region) {
+        ctx->error.region.len = ilcf->sigv4.region.len;
+        ctx->error.region.data = (u_char *) ilcf->sigv4.region.data;
+    }
+
+    return NGX_OK;
 }
 
 

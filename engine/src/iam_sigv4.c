@@ -6,6 +6,7 @@
  * OpenSSL's: SHA-256 by EVP, HMAC by HMAC(), the compare by CRYPTO_memcmp.
  */
 
+#include <stdio.h>
 #include <strings.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -100,8 +101,9 @@ static const iam_sigv4_error_t  iam_sigv4_errors[] = {
     { "InvalidArgument", 400,
       "Only one auth mechanism allowed; only the X-Amz-Algorithm query "
       "parameter or the Authorization header should be specified" },
-    { "InvalidArgument", 400,
-      "X-Amz-Expires must be a number of seconds from 1 to 604800" },
+    { "AuthorizationQueryParametersError", 400,
+      "X-Amz-Expires must be a number of seconds from 1 to 604800 "
+      "(a week)" },
     { "InvalidRequest", 400,
       "Missing required header for this request: x-amz-content-sha256" },
     { "InvalidArgument", 400,
@@ -180,6 +182,60 @@ iam_sigv4_error_message(iam_sigv4_err_t err)
     }
 
     return iam_sigv4_errors[err].message;
+}
+
+
+size_t
+iam_sigv4_error_describe(const iam_sigv4_conf_t *conf,
+    const iam_sigv4_auth_t *auth, char *buf, size_t size)
+{
+    int          n;
+    size_t       i;
+    const char  *prefix;
+    char         sent[64];
+    iam_str_t    value;
+
+    if (size == 0) {
+        return 0;
+    }
+
+    prefix = auth->presigned
+             ? "Error parsing the X-Amz-Credential parameter"
+             : "The authorization header is malformed";
+
+    if (auth->wrong_region || auth->wrong_service) {
+        value = auth->wrong_region ? auth->scope_region
+                                   : auth->scope_service;
+
+        /* the client's text goes into an XML or JSON body and a log */
+        for (i = 0; i < value.len && i < sizeof(sent) - 1; i++) {
+            sent[i] = (value.data[i] > 0x20 && value.data[i] < 0x7f)
+                      ? value.data[i] : '?';
+        }
+
+        sent[i] = '\0';
+    }
+
+    if (auth->wrong_region) {
+        n = snprintf(buf, size, "%s; the region '%s' is wrong; "
+                     "expecting '%.*s'", prefix, sent,
+                     (int) conf->region.len, conf->region.data);
+
+    } else if (auth->wrong_service) {
+        n = snprintf(buf, size, "%s; incorrect service \"%s\". This "
+                     "endpoint belongs to \"%.*s\".", prefix, sent,
+                     (int) conf->service.len, conf->service.data);
+
+    } else {
+        n = snprintf(buf, size, "%s", iam_sigv4_error_message(auth->error));
+    }
+
+    if (n < 0) {
+        buf[0] = '\0';
+        return 0;
+    }
+
+    return (size_t) n < size ? (size_t) n : size - 1;
 }
 
 
@@ -286,6 +342,13 @@ iam_sigv4_parse(const iam_sigv4_conf_t *conf, const iam_sigv4_request_t *req,
         }
 
         if (iam_sigv4_parse_header(auth, *authz) != IAM_OK) {
+            /* S3 calls a missing part a malformed header */
+            if (conf->s3
+                && auth->error == IAM_SIGV4_ERR_INCOMPLETE_SIGNATURE)
+            {
+                auth->error = IAM_SIGV4_ERR_HEADER_MALFORMED;
+            }
+
             return IAM_ERROR;
         }
     }
@@ -848,11 +911,13 @@ iam_sigv4_parse_credential(const iam_sigv4_conf_t *conf,
     }
 
     if (!iam_str_eq(auth->scope_region, conf->region)) {
+        auth->wrong_region = 1;
         return iam_sigv4_malformed(auth,
                                    "the credential scope region is wrong");
     }
 
     if (!iam_str_eq(auth->scope_service, conf->service)) {
+        auth->wrong_service = 1;
         return iam_sigv4_malformed(auth,
                                    "the credential scope service is wrong");
     }

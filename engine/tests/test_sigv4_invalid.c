@@ -61,7 +61,7 @@
 #define EXPIRED      IAM_ERROR, IAM_SIGV4_ERR_EXPIRED, "AccessDenied", 403
 #define NOT_YET      IAM_ERROR, IAM_SIGV4_ERR_NOT_YET_VALID, "AccessDenied", 403
 #define BAD_EXPIRES  IAM_ERROR, IAM_SIGV4_ERR_EXPIRES_INVALID,                \
-                     "InvalidArgument", 400
+                     "AuthorizationQueryParametersError", 400
 #define BOTH         IAM_ERROR, IAM_SIGV4_ERR_MULTIPLE_AUTH,                  \
                      "InvalidArgument", 400
 #define NO_SHA256    IAM_ERROR, IAM_SIGV4_ERR_MISSING_CONTENT_SHA256,         \
@@ -127,6 +127,9 @@ static const t_bad_t  t_bad[] = {
       INCOMPLETE, NULL },
     { "Signature missing", NULL, 0, GET HOST DATE AUTHZ(CRED ", " SH),
       INCOMPLETE, NULL },
+    { "S3: SignedHeaders missing is a malformed header", "s3", 0,
+      GET HOST DATE AUTHZ("Credential=AKIDEXAMPLE/20150830/us-east-1/"
+                          "s3/aws4_request, " SIG), HDR_BAD, NULL },
     { "algorithm alone", NULL, 0,
       GET HOST DATE "Authorization: AWS4-HMAC-SHA256\n", INCOMPLETE, NULL },
     { "Signature empty", NULL, 0,
@@ -512,6 +515,43 @@ t_check(const char *name, const char *service, long clock, char *text,
 }
 
 
+/* the message a client reads, with what it sent where S3 names it */
+
+static void
+t_describe(const char *name, const char *text, const char *want)
+{
+    char                 buf[256], *copy;
+    iam_str_t            region, svc;
+    iam_sigv4_conf_t     conf;
+    iam_sigv4_auth_t     auth;
+    iam_sigv4_request_t  req;
+
+    memset(&req, 0, sizeof(req));
+    copy = strdup(text);
+
+    if (t_parse(copy, &req) != 0) {
+        ok(0, "%s: the test request parses", name);
+        free(copy);
+        return;
+    }
+
+    iam_str_set(&region, "us-east-1");
+    iam_str_set(&svc, "service");
+    iam_sigv4_conf_init(&conf, region, svc);
+
+    req.now = T_CLOCK;
+    req.alloc = t_alloc;
+
+    ok(iam_sigv4_parse(&conf, &req, &auth) == IAM_ERROR,
+       "%s: refused", name);
+    iam_sigv4_error_describe(&conf, &auth, buf, sizeof(buf));
+    is_str(buf, want, "%s: message", name);
+
+    t_free_blocks();
+    free(copy);
+}
+
+
 int
 main(void)
 {
@@ -526,6 +566,29 @@ main(void)
                 t_bad[i].detail);
         free(text);
     }
+
+    t_describe("header, wrong region",
+               GET HOST DATE AUTHZ("Credential=AKIDEXAMPLE/20150830/"
+                                   "eu-west-1/service/aws4_request, "
+                                   SH ", " SIG),
+               "The authorization header is malformed; the region "
+               "'eu-west-1' is wrong; expecting 'us-east-1'");
+    t_describe("presigned, wrong service",
+               QGET(Q_ALG "&X-Amz-Credential=AKIDEXAMPLE%2F20150830%2F"
+                    "us-east-1%2Fec2%2Faws4_request&" Q_DATE "&" Q_SH "&"
+                    Q_EXP "&" Q_SIG),
+               "Error parsing the X-Amz-Credential parameter; incorrect "
+               "service \"ec2\". This endpoint belongs to \"service\".");
+    t_describe("wrong region with markup and control bytes",
+               GET HOST DATE AUTHZ("Credential=AKIDEXAMPLE/20150830/"
+                                   "<r>\x01/service/aws4_request, "
+                                   SH ", " SIG),
+               "The authorization header is malformed; the region "
+               "'<r>?' is wrong; expecting 'us-east-1'");
+    t_describe("any other failure: the catalogue's message",
+               GET HOST DATE AUTHZ(CRED ", " SIG),
+               "The request signature does not conform to AWS standards: "
+               "Credential, SignedHeaders and Signature are required");
 
     /* an Authorization header past IAM_SIGV4_MAX_AUTHORIZATION */
 

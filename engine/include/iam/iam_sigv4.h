@@ -47,7 +47,7 @@ typedef enum {
     IAM_SIGV4_ERR_QUERY_MALFORMED,  /* AuthorizationQueryParametersError 400 */
     IAM_SIGV4_ERR_INCOMPLETE_SIGNATURE,  /* IncompleteSignature 400 */
     IAM_SIGV4_ERR_MULTIPLE_AUTH,         /* InvalidArgument 400 */
-    IAM_SIGV4_ERR_EXPIRES_INVALID,       /* InvalidArgument 400 */
+    IAM_SIGV4_ERR_EXPIRES_INVALID,  /* AuthorizationQueryParametersError 400 */
     IAM_SIGV4_ERR_MISSING_CONTENT_SHA256,  /* InvalidRequest 400 */
     IAM_SIGV4_ERR_CONTENT_SHA256_INVALID,  /* InvalidArgument 400 */
     IAM_SIGV4_ERR_TOO_LARGE,           /* RequestHeaderSectionTooLarge 400 */
@@ -159,6 +159,9 @@ typedef struct {
     time_t                  time;          /* date in seconds */
     time_t                  expires;       /* presigned: X-Amz-Expires */
     unsigned                presigned:1;
+    /* the scope names another region or service than the location's */
+    unsigned                wrong_region:1;
+    unsigned                wrong_service:1;
 
     iam_sigv4_err_t         error;
     const char             *detail;        /* the failed check, for logs */
@@ -216,6 +219,16 @@ int iam_sigv4_verify(const iam_sigv4_conf_t *conf,
 int iam_sigv4_canonical_request(const iam_sigv4_conf_t *conf,
     const iam_sigv4_request_t *req, const iam_sigv4_auth_t *auth,
     iam_str_t *out);
+
+/*
+ * The message of a failed parse as S3 words it, with what the client sent
+ * where S3 names it ("the region 'eu-west-1' is wrong; expecting
+ * 'us-east-1'").  Writes at most size - 1 bytes and a NUL into buf; returns
+ * the length.  Bytes of the request other than printable ASCII print as
+ * '?'.
+ */
+size_t iam_sigv4_error_describe(const iam_sigv4_conf_t *conf,
+    const iam_sigv4_auth_t *auth, char *buf, size_t size);
 
 /* Lowercase hex SHA-256 of data into hex[65], NUL-terminated. */
 int iam_sigv4_sha256_hex(const void *data, size_t len, char *hex);
