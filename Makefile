@@ -7,6 +7,7 @@ SHELL     := /bin/bash
 #   make test     engine unit tests under ASan+UBSan, then prove -r t/
 #   make bench    engine and nginx benchmarks
 #   make demo     a demo nginx protecting a sample service
+#   make fuzz     libFuzzer targets, FUZZ_SECONDS each (mk/fuzz.mk)
 
 CC        ?= cc
 BUILD     := build
@@ -61,6 +62,7 @@ $(BUILD)/san/tests/%: engine/tests/%.c engine/tests/tap.h $(SAN_OBJ)
 
 include mk/module.mk
 include mk/deps.mk
+include mk/fuzz.mk
 
 test: unit-test t-test
 

@@ -1423,13 +1423,51 @@ test_context(void)
 }
 
 
+/*
+ * With IAM_FUZZ_SEEDS=DIR, each case is also written to DIR as an HTTP
+ * request: the seed corpus of engine/fuzz/fuzz_s3.c.
+ */
+static void
+write_seed(const char *dir, size_t n, const s3_case_t *tc)
+{
+    char    path[1024];
+    FILE   *f;
+    size_t  i;
+
+    snprintf(path, sizeof(path), "%s/case-%03zu.req", dir, n);
+
+    f = fopen(path, "w");
+    if (f == NULL) {
+        return;
+    }
+
+    fprintf(f, "%s %s%s%s HTTP/1.1\nHost: %s\n", tc->method, tc->path,
+            tc->query ? "?" : "", tc->query ? tc->query : "",
+            tc->host ? tc->host : "s3.example.com");
+
+    for (i = 0; tc->headers[2 * i]; i++) {
+        fprintf(f, "%s: %s\n", tc->headers[2 * i], tc->headers[2 * i + 1]);
+    }
+
+    fprintf(f, "\n%s", tc->body ? tc->body : "");
+    fclose(f);
+}
+
+
 int
 main(void)
 {
-    size_t  i;
+    size_t       i;
+    const char  *seeds;
+
+    seeds = getenv("IAM_FUZZ_SEEDS");
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         check_case(&cases[i]);
+
+        if (seeds) {
+            write_seed(seeds, i, &cases[i]);
+        }
     }
 
     test_long_keys();
