@@ -7,6 +7,7 @@ SHELL     := /bin/bash
 #   make test     engine unit tests under ASan+UBSan, then prove -r t/
 #   make bench    engine and nginx benchmarks
 #   make demo     a demo nginx protecting a sample service
+#   make test-valgrind  t/ against nginx under valgrind memcheck
 #   make fuzz     libFuzzer targets, FUZZ_SECONDS each (mk/fuzz.mk)
 
 CC        ?= cc
@@ -30,7 +31,7 @@ TEST_BIN   := $(TEST_SRC:engine/tests/%.c=$(BUILD)/san/tests/%)
 MODULE_SRC := $(wildcard ngx_iam_module/*.c ngx_iam_module/*.h) config
 
 .PHONY: all deps engine iamctl module test unit-test t-test bench demo \
-        fuzz clean
+        fuzz clean test-valgrind
 
 all: engine iamctl module
 
@@ -73,6 +74,10 @@ unit-test: $(TEST_BIN)
 
 t-test: all
 	prove -r t/
+
+# t/ against nginx under valgrind memcheck (tools/valgrind/run)
+test-valgrind: all
+	tools/valgrind/run $(VALGRIND_TESTS)
 
 $(BUILD)/bench_eval: engine/bench/bench_eval.c $(BUILD)/libiam.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libiam.a $(LIBS)

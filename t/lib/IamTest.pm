@@ -31,6 +31,11 @@ my $NGINX = $ENV{NGINX_BIN} || '/usr/sbin/nginx';
 my $MODULE = "$ROOT/build/ngx_http_iam_module.so";
 my @running;
 
+# make test-valgrind: nginx runs in one process under memcheck, each
+# instance logging to $IAM_VALGRIND/; tools/valgrind/check reads the logs.
+my $VALGRIND = $ENV{IAM_VALGRIND};
+my $WAIT = $VALGRIND ? 600 : 100;     # tries of 0.05 s for a port to open
+
 sub root_dir { return $ROOT }
 
 sub import {
@@ -71,11 +76,10 @@ sub read_file {
 # paths, all inside the test's own directory.
 sub _frame {
     my ($dir, $http) = @_;
-    return <<"CONF";
+    my $conf = <<"CONF";
 load_module $MODULE;
 worker_processes 1;
-daemon on;
-master_process on;
+__IAM_PROCESS__
 pid $dir/nginx.pid;
 error_log $dir/error.log info;
 events { worker_connections 256; }
@@ -89,6 +93,10 @@ http {
 $http
 }
 CONF
+    my $process = $VALGRIND ? "daemon off;\nmaster_process off;"
+                            : "daemon on;\nmaster_process on;";
+    $conf =~ s/__IAM_PROCESS__/$process/;
+    return $conf;
 }
 
 # nginx_start(http => "...", files => { 'account.json' => '...' })
@@ -119,7 +127,8 @@ sub nginx_start {
 
     my $t = { dir => $dir, conf => "$dir/nginx.conf", ports => $args{ports} };
 
-    my $out = `$NGINX -p $dir -c $dir/nginx.conf 2>&1`;
+    my $out = $VALGRIND ? _valgrind_start($dir)
+                        : `$NGINX -p $dir -c $dir/nginx.conf 2>&1`;
     if ($? != 0) {
         diag("nginx did not start: $out");
         $t->{failed} = $out;
@@ -153,9 +162,37 @@ sub nginx_test_config {
     return ($? >> 8, $out, $dir);
 }
 
+# nginx in the foreground under valgrind, started in the background; it
+# writes its pid file itself.  Returns nginx -t's output, with $? set.
+sub _valgrind_start {
+    my ($dir) = @_;
+    my $out = `$NGINX -t -q -p $dir -c $dir/nginx.conf 2>&1`;
+    return $out if $? != 0;
+    (my $name = $dir) =~ s{.*/}{};
+    my $pid = fork();
+    die "fork: $!" unless defined $pid;
+    if ($pid == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', "$dir/valgrind.out";
+        open STDERR, '>&', \*STDOUT;
+        exec 'valgrind', '--tool=memcheck', '--leak-check=full',
+             '--errors-for-leak-kinds=definite', '--track-origins=yes',
+             '--num-callers=30', "--suppressions=$ROOT/tools/valgrind/nginx.supp",
+             "--log-file=$VALGRIND/$name-%p.log", $NGINX, '-p', $dir,
+             '-c', "$dir/nginx.conf";
+        exit 127;
+    }
+    for (1 .. 600) {
+        last if -s "$dir/nginx.pid";
+        sleep 0.05;
+    }
+    $? = 0;
+    return '';
+}
+
 sub wait_for_port {
     my ($port) = @_;
-    for (1 .. 100) {
+    for (1 .. $WAIT) {
         my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
                                       PeerPort => $port, Proto => 'tcp');
         if ($s) { close $s; return 1; }
@@ -177,7 +214,7 @@ sub nginx_reload {
     my ($t) = @_;
     my $pid = _pid($t) or return;
     kill 'HUP', $pid;
-    sleep 1;
+    sleep($VALGRIND ? 8 : 1);
 }
 
 sub nginx_stop {
@@ -186,7 +223,8 @@ sub nginx_stop {
     my $pid = _pid($t);
     if ($pid) {
         kill 'QUIT', $pid;
-        for (1 .. 50) {
+        for (1 .. ($VALGRIND ? 600 : 50)) {
+            waitpid($pid, WNOHANG) if $VALGRIND;
             last unless kill 0, $pid;
             sleep 0.1;
         }
