@@ -176,7 +176,7 @@ sub _valgrind_start {
         open STDOUT, '>', "$dir/valgrind.out";
         open STDERR, '>&', \*STDOUT;
         exec 'valgrind', '--tool=memcheck', '--leak-check=full',
-             '--errors-for-leak-kinds=definite', '--track-origins=yes',
+             '--errors-for-leak-kinds=definite',
              '--num-callers=30', "--suppressions=$ROOT/tools/valgrind/nginx.supp",
              "--log-file=$VALGRIND/$name-%p.log", $NGINX, '-p', $dir,
              '-c', "$dir/nginx.conf";

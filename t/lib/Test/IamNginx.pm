@@ -45,6 +45,11 @@ our @EXPORT_OK = qw(s3_error describe json_encode json_decode iso8601
 
 our $ROOT   = abs_path(dirname(abs_path(__FILE__)) . '/../../..');
 our $NGINX  = $ENV{TEST_NGINX_BINARY} // '/usr/sbin/nginx';
+
+# make test-valgrind: nginx runs in one process under memcheck, logging to
+# $IAM_VALGRIND/; tools/valgrind/run reads the logs.  Everything is slower.
+my $VALGRIND = $ENV{IAM_VALGRIND};
+my $SLOW     = $VALGRIND ? 12 : 1;
 our $MODULE = $ENV{IAM_MODULE} // "$ROOT/build/ngx_http_iam_module.so";
 
 my @instances;
@@ -256,8 +261,8 @@ sub main_conf {
     return <<"EOF";
 $load
 
-daemon on;
-master_process on;
+${\($VALGRIND ? "daemon off;\nmaster_process off;"
+             : "daemon on;\nmaster_process on;")}
 worker_processes 1;
 pid $d/nginx.pid;
 error_log $d/error.log ${\($opt{log_level} // 'info')};
@@ -375,8 +380,10 @@ sub run {
 
     unlink "$d/nginx.pid";
 
-    my $r = run_cmd([ $NGINX, '-p', "$d/", '-c', "$d/nginx.conf",
-                      '-e', "$d/error.log" ], timeout => 20);
+    my $r = $VALGRIND
+            ? $self->valgrind_start
+            : run_cmd([ $NGINX, '-p', "$d/", '-c', "$d/nginx.conf",
+                        '-e', "$d/error.log" ], timeout => 20);
 
     if ($r->{rc} != 0) {
         fail('nginx starts');
@@ -388,7 +395,7 @@ sub run {
 
     $self->{running} = 1;
 
-    my $deadline = time + 10;
+    my $deadline = time + 10 * $SLOW;
 
     until (-s "$d/nginx.pid") {
         if (time > $deadline) {
@@ -402,6 +409,36 @@ sub run {
     $self->wait_for_ports;
 
     return $self;
+}
+
+
+# nginx in the foreground under valgrind, in the background of the test:
+# nginx -t first, so that a bad configuration fails as it does without.
+sub valgrind_start {
+    my ($self) = @_;
+
+    my $d = $self->{dir};
+    my $r = run_cmd([ $NGINX, '-t', '-q', '-p', "$d/", '-c', "$d/nginx.conf",
+                      '-e', "$d/error.log" ], timeout => 20);
+    return $r if $r->{rc} != 0;
+
+    (my $name = $d) =~ s{.*/}{};
+    my $pid = fork // die "fork: $!";
+
+    if ($pid == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', "$d/valgrind.out";
+        open STDERR, '>&', \*STDOUT;
+        exec 'valgrind', '--tool=memcheck', '--leak-check=full',
+             '--errors-for-leak-kinds=definite', '--num-callers=30',
+             "--suppressions=$ROOT/tools/valgrind/nginx.supp",
+             "--log-file=$VALGRIND/$name-%p.log",
+             $NGINX, '-p', "$d/", '-c', "$d/nginx.conf",
+             '-e', "$d/error.log"
+            or POSIX::_exit(127);
+    }
+
+    return { rc => 0, out => '', err => '' };
 }
 
 
@@ -424,7 +461,7 @@ sub wait_for_ports {
         # only ports the configuration listens on
         next unless $conf =~ /listen\s+(?:127\.0\.0\.1:)?$port\b/;
 
-        my $deadline = time + 10;
+        my $deadline = time + 10 * $SLOW;
         until (IO::Socket::INET->new(PeerAddr => '127.0.0.1',
                                      PeerPort => $port, Proto => 'tcp')) {
             if (time > $deadline) {
@@ -464,8 +501,9 @@ sub stop {
 
     kill 'QUIT', $pid;
 
-    my $deadline = time + 5;
+    my $deadline = time + 5 * $SLOW;
     while (alive($pid) && time < $deadline) {
+        waitpid($pid, WNOHANG) if $VALGRIND;
         sleep 0.02;
     }
 
