@@ -2653,9 +2653,11 @@ iam_s3_bucket_valid(iam_str_t bucket)
 
 
 /*
- * An object key: 1024 bytes of UTF-8 at most, and no "." or ".." segment,
- * which a backend or proxy that normalizes paths would turn into another
- * key than the one authorized.
+ * An object key: 1024 bytes of UTF-8 at most, and no "." or ".." segment
+ * and no empty one ("//", or a leading "/"), which a backend or proxy that
+ * normalizes paths (nginx's merge_slashes is on by default) would turn
+ * into another key than the one authorized.  A trailing "/" (a folder
+ * marker) is kept.
  */
 static int
 iam_s3_check_key(iam_s3_ctx_t *ctx, iam_str_t key, iam_s3_error_e err)
@@ -2681,6 +2683,11 @@ iam_s3_check_key(iam_s3_ctx_t *ctx, iam_str_t key, iam_s3_error_e err)
         }
 
         n = p - seg;
+
+        if (n == 0 && p < last) {
+            return iam_s3_fail(ctx, err,
+                               "an empty segment (\"//\") in the object key");
+        }
 
         if ((n == 1 && seg[0] == '.')
             || (n == 2 && seg[0] == '.' && seg[1] == '.'))

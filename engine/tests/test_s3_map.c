@@ -732,8 +732,8 @@ static const s3_case_t  cases[] = {
       {}, NULL, 0, "GetObject", { "s3:GetObject", OBJ "*?${" }, {} },
     { "a folder key", "PUT", "/photos/dir/", NULL, NULL, {}, NULL, 0,
       "PutObject", { "s3:PutObject", OBJ "dir/" }, {} },
-    { "an empty segment in a key", "GET", "/photos//a//b", NULL, NULL, {},
-      NULL, 0, "GetObject", { "s3:GetObject", OBJ "/a//b" }, {} },
+    { "a folder key under a folder", "GET", "/photos/a/b/", NULL, NULL, {},
+      NULL, 0, "GetObject", { "s3:GetObject", OBJ "a/b/" }, {} },
     { "dots that are not segments", "GET", "/photos/a.../..b/.c/...", NULL,
       NULL, {}, NULL, 0, "GetObject", { "s3:GetObject", OBJ "a.../..b/.c/..." },
       {} },
@@ -754,6 +754,21 @@ static const s3_case_t  cases[] = {
       NULL, IAM_S3_ERR_INVALID_URI },
     { "a . segment", "GET", "/photos/./b", NULL, NULL, {}, NULL,
       IAM_S3_ERR_INVALID_URI },
+    /*
+     * Found by t/21-bad-paths.t: nginx merges "//" before serving, so
+     * /photos//secret/x was authorized as "/secret/x" and served as
+     * "secret/x", past a Deny on photos/secret/ and below.
+     */
+    { "an empty segment in a key", "GET", "/photos//a//b", NULL, NULL, {},
+      NULL, IAM_S3_ERR_INVALID_URI },
+    { "a leading empty segment", "GET", "/photos//secret/x", NULL, NULL, {},
+      NULL, IAM_S3_ERR_INVALID_URI },
+    { "an empty segment inside", "GET", "/photos/a//b", NULL, NULL, {},
+      NULL, IAM_S3_ERR_INVALID_URI },
+    { "an encoded empty segment", "GET", "/photos/a/%2Fb", NULL, NULL, {},
+      NULL, IAM_S3_ERR_INVALID_URI },
+    { "an empty segment, virtual-hosted", "GET", "//secret/x", NULL,
+      "photos.s3.example.com", {}, NULL, IAM_S3_ERR_INVALID_URI },
     { "a trailing .. segment, virtual-hosted", "GET", "/a/..", NULL,
       "photos.s3.example.com", {}, NULL, IAM_S3_ERR_INVALID_URI },
     { "invalid UTF-8", "GET", "/photos/%C3%28", NULL, NULL, {}, NULL,
@@ -909,6 +924,9 @@ static const s3_case_t  cases[] = {
     { "copy source with a .. segment", "PUT", "/photos/k", NULL, NULL,
       { "x-amz-copy-source", "/photos/public/%2E%2E/secret" }, NULL,
       IAM_S3_ERR_INVALID_ARGUMENT },
+    { "copy source with an empty segment", "PUT", "/photos/k", NULL, NULL,
+      { "x-amz-copy-source", "/photos//secret/x" }, NULL,
+      IAM_S3_ERR_INVALID_ARGUMENT },
 
     /* errors: tags */
 
@@ -1044,6 +1062,9 @@ static const s3_case_t  cases[] = {
       IAM_S3_ERR_MALFORMED_XML },
     { "DeleteObjects, a .. segment", "POST", "/photos", "delete", NULL, {},
       "<Delete><Object><Key>a/../b</Key></Object></Delete>",
+      IAM_S3_ERR_MALFORMED_XML },
+    { "DeleteObjects, an empty segment", "POST", "/photos", "delete", NULL,
+      {}, "<Delete><Object><Key>/secret/x</Key></Object></Delete>",
       IAM_S3_ERR_MALFORMED_XML },
     { "DeleteObjects on an object", "POST", "/photos/k", "delete", NULL, {},
       "<Delete><Object><Key>a</Key></Object></Delete>",

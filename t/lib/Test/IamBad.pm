@@ -25,14 +25,16 @@ sub refused {
         or diag(describe($r));
 
     if (defined $want{code}) {
+        # S3's XML, or the JSON of custom rules
         my $e = s3_error($r->{body});
+        $e = { code => $1 } if !$e && $r->{body} =~ /^\{"error":"(\w+)"/;
         is($e && $e->{code}, $want{code}, "$name: error code $want{code}")
             or diag(describe($r));
     }
 
     # error.log is written before the response is sent; allow a moment
     my @lines;
-    for (1 .. 50) {
+    for (1 .. ($want{by_nginx} ? 5 : 50)) {
         @lines = grep { length } split /\n/, $t->error_log_since($mark);
         last if grep { / iam: / } @lines;
         sleep 0.02;
@@ -42,6 +44,15 @@ sub refused {
     my @iam = grep { / iam: / } @lines;
     my @other = grep { !/ iam: / && !/\[(info|debug)\]/ } @lines;
     my $level = $want{level} // 'info';
+
+    if ($want{by_nginx}) {
+        # nginx refuses it before any module runs: no iam line at all
+        is(scalar @iam, 0, "$name: refused by nginx, no iam line")
+            or diag(join "\n", @lines);
+        ok(!grep({ /\[(alert|crit|emerg)\]/ } @lines),
+           "$name: no [alert] or [crit]") or diag(join "\n", @lines);
+        return;
+    }
 
     is(scalar @iam, 1, "$name: one iam line in error.log")
         or diag(join "\n", @lines);
