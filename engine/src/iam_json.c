@@ -21,6 +21,8 @@
 static int iam_json_skip(const jsmntok_t *toks, int ntoks, int i);
 static int iam_json_key_eq(const char *text, const jsmntok_t *tok,
     const char *key);
+static void iam_json_nul(iam_diags_t *diags, const char *file,
+    const char *text, const char *nul);
 static void iam_json_offset_to_pos(const char *text, size_t offset,
     unsigned *line, unsigned *column);
 
@@ -305,6 +307,29 @@ iam_json_load_buffer(const char *name, const char *text, size_t len,
 }
 
 
+/* "FILE:LINE:COLUMN: NUL byte in JSON text", pointing at the byte */
+static void
+iam_json_nul(iam_diags_t *diags, const char *file, const char *text,
+    const char *nul)
+{
+    unsigned     line;
+    const char  *p, *bol;
+
+    line = 1;
+    bol = text;
+
+    for (p = text; p < nul; p++) {
+        if (*p == '\n') {
+            line++;
+            bol = p + 1;
+        }
+    }
+
+    iam_diags_add(diags, file, line, (unsigned) (nul - bol) + 1,
+                  "NUL byte in JSON text");
+}
+
+
 json_t *
 iam_json_load_file(const char *file, char **text, size_t *len,
     iam_diags_t *diags)
@@ -354,8 +379,10 @@ iam_json_load_file(const char *file, char **text, size_t *len,
     fclose(f);
     buf[size] = '\0';
 
-    if (memchr(buf, '\0', size) != NULL) {
-        iam_diags_add(diags, file, 0, 0, "NUL byte in JSON text");
+    p = memchr(buf, '\0', size);
+
+    if (p != NULL) {
+        iam_json_nul(diags, file, buf, p);
         free(buf);
         return NULL;
     }

@@ -4,6 +4,7 @@
  * None of them may yield a policy, crash, or leak.
  */
 
+#include <unistd.h>
 #include <iam/iam_policy.h>
 #include "tap.h"
 
@@ -30,6 +31,7 @@ static void test_statement_limit(void);
 static void test_value_limit(void);
 static void test_string_limit(void);
 static void test_nul_in_value(void);
+static void test_raw_nul(void);
 static void test_error_cap(void);
 static void test_base_path(void);
 static void test_null_document(void);
@@ -639,6 +641,42 @@ test_nul_in_value(void)
 }
 
 
+/* A raw NUL byte in a file: refused, pointing at the byte (t/23). */
+static void
+test_raw_nul(void)
+{
+    char         path[] = "/tmp/iam-test-nul-XXXXXX", buf[256];
+    int          fd;
+    char        *text;
+    size_t       len;
+    json_t      *doc;
+    iam_diags_t  diags;
+    static const char  json[] = "{\n  \"Version\": \"2012-10-17\",\n"
+                                "  \"Id\": \"a\0b\"\n}\n";
+
+    fd = mkstemp(path);
+    ok(fd >= 0 && write(fd, json, sizeof(json) - 1)
+                  == (ssize_t) sizeof(json) - 1,
+       "raw NUL: file written");
+    close(fd);
+
+    iam_diags_init(&diags);
+    doc = iam_json_load_file(path, &text, &len, &diags);
+
+    ok(doc == NULL && text == NULL, "raw NUL: refused");
+    ok(diags.nitems == 1, "raw NUL: one diagnostic");
+
+    if (diags.nitems) {
+        iam_diag_format(&diags.items[0], buf, sizeof(buf));
+        is_str(strchr(buf, ':') ? strchr(buf, ':') + 1 : buf,
+               "3:11: NUL byte in JSON text", "raw NUL: its line and column");
+    }
+
+    iam_diags_free(&diags);
+    unlink(path);
+}
+
+
 static void
 test_error_cap(void)
 {
@@ -797,6 +835,7 @@ main(void)
     test_value_limit();
     test_string_limit();
     test_nul_in_value();
+    test_raw_nul();
     test_error_cap();
     test_base_path();
     test_null_document();
