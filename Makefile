@@ -64,13 +64,14 @@ $(BUILD)/san/tests/%: engine/tests/%.c engine/tests/tap.h $(SAN_OBJ)
 include mk/module.mk
 include mk/deps.mk
 include mk/fuzz.mk
+include mk/fault.mk
 
 test: unit-test t-test
 
-unit-test: $(TEST_BIN)
+unit-test: $(TEST_BIN) $(FAULT_TEST)
 	cd engine/tests && IAM_TESTDATA=$(abspath ../shared/testdata) \
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    prove --exec '' $(addprefix $(abspath .)/,$(TEST_BIN))
+	    prove --exec '' $(addprefix $(abspath .)/,$(TEST_BIN) $(FAULT_TEST))
 
 t-test: all
 	prove -r t/

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <iam/iam_account.h>
 #include <iam/iam_json.h>
+#include <iam/iam_fault.h>
 
 
 #define IAM_MAX_POLICIES_PER_PRINCIPAL  1024
@@ -112,6 +113,9 @@ iam_account_load(const char *file, iam_diags_t *diags)
 
     before = diags->nitems;
 
+    /* "failed:" frees what the loader holds: nothing yet */
+    memset(&ld, 0, sizeof(iam_loader_t));
+
     doc = iam_json_load_file(file, &text, &len, diags);
     if (doc == NULL) {
         return NULL;
@@ -119,7 +123,7 @@ iam_account_load(const char *file, iam_diags_t *diags)
 
     pool = iam_pool_create();
     account = pool ? iam_pcalloc(pool, sizeof(iam_account_t)) : NULL;
-    dircopy = strdup(file);
+    dircopy = iam_strdup(file);
 
     if (account == NULL || dircopy == NULL) {
         iam_diags_add(diags, file, 0, 0, "out of memory");
@@ -129,7 +133,6 @@ iam_account_load(const char *file, iam_diags_t *diags)
     account->pool = pool;
     account->file = iam_pstr(pool, file, strlen(file));
 
-    memset(&ld, 0, sizeof(iam_loader_t));
     ld.account = account;
     ld.diags = diags;
     ld.doc = doc;
@@ -271,8 +274,8 @@ iam_account_compile_policies(iam_loader_t *ld)
 
     n = json_object_size(policies);
     ld->policies_json = policies;
-    ld->policy_names = calloc(n + 1, sizeof(char *));
-    ld->policies = calloc(n + 1, sizeof(iam_policy_t *));
+    ld->policy_names = iam_calloc(n + 1, sizeof(char *));
+    ld->policies = iam_calloc(n + 1, sizeof(iam_policy_t *));
 
     if (ld->policy_names == NULL || ld->policies == NULL) {
         return IAM_ERROR;
@@ -357,6 +360,7 @@ iam_account_policy_list(iam_loader_t *ld, json_t *own, json_t *groups,
     size_t               i, j, n;
     json_t              *v, *group, *gpolicies, *r;
     iam_policy_t        *p;
+    iam_policy_set_t    *set;
     const iam_policy_t  *list[IAM_MAX_POLICIES_PER_PRINCIPAL];
     iam_json_path_t      gpath;
 
@@ -435,7 +439,13 @@ iam_account_policy_list(iam_loader_t *ld, json_t *own, json_t *groups,
         iam_json_path_pop(path);
     }
 
-    return iam_policy_set_create(ld->account->pool, list, n);
+    set = iam_policy_set_create(ld->account->pool, list, n);
+    if (set == NULL) {
+        /* never a principal without its policies: fail the load */
+        iam_loader_error(ld, path, "out of memory");
+    }
+
+    return set;
 }
 
 
@@ -630,6 +640,11 @@ iam_account_users(iam_loader_t *ld, json_t *users)
 
             if (bp) {
                 user->boundary = iam_policy_set_create(account->pool, &bp, 1);
+
+                if (user->boundary == NULL) {
+                    /* a lost boundary would widen what is allowed */
+                    iam_loader_error(ld, &path, "out of memory");
+                }
             }
         }
 
@@ -728,6 +743,11 @@ iam_account_roles(iam_loader_t *ld, json_t *roles)
 
             if (bp) {
                 role->boundary = iam_policy_set_create(account->pool, &bp, 1);
+
+                if (role->boundary == NULL) {
+                    /* a lost boundary would widen what is allowed */
+                    iam_loader_error(ld, &path, "out of memory");
+                }
             }
         }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <ctype.h>
 #include <iam/iam_core.h>
+#include <iam/iam_fault.h>
 
 
 #define IAM_POOL_BLOCK  (64 * 1024)
@@ -51,7 +52,7 @@ iam_hash_icase(const char *s, size_t len)
 iam_pool_t *
 iam_pool_create(void)
 {
-    return calloc(1, sizeof(iam_pool_t));
+    return iam_calloc(1, sizeof(iam_pool_t));
 }
 
 
@@ -78,7 +79,7 @@ iam_pool_block_new(iam_pool_t *pool, size_t size)
 {
     iam_pool_block_t  *b;
 
-    b = malloc(sizeof(iam_pool_block_t) + IAM_ALIGN + size);
+    b = iam_malloc(sizeof(iam_pool_block_t) + IAM_ALIGN + size);
     if (b == NULL) {
         return NULL;
     }
@@ -206,25 +207,35 @@ iam_diags_addv(iam_diags_t *diags, const char *file, unsigned line,
     unsigned column, const char *fmt, va_list args)
 {
     char        buf[1024];
+    size_t      nalloc;
     iam_diag_t  *d, *items;
 
     if (diags->nitems == diags->nalloc) {
-        diags->nalloc = diags->nalloc ? diags->nalloc * 2 : 8;
-        items = realloc(diags->items, diags->nalloc * sizeof(iam_diag_t));
+        nalloc = diags->nalloc ? diags->nalloc * 2 : 8;
+        items = iam_realloc(diags->items, nalloc * sizeof(iam_diag_t));
         if (items == NULL) {
-            diags->nalloc /= 2;
+            /* the caller's own error state says it failed; this is lost */
             return;
         }
         diags->items = items;
+        diags->nalloc = nalloc;
     }
 
     vsnprintf(buf, sizeof(buf), fmt, args);
 
-    d = &diags->items[diags->nitems++];
-    d->file = strdup(file ? file : "");
+    d = &diags->items[diags->nitems];
+    d->file = iam_strdup(file ? file : "");
+    d->message = iam_strdup(buf);
+
+    if (d->file == NULL || d->message == NULL) {
+        free(d->file);
+        free(d->message);
+        return;
+    }
+
     d->line = line;
     d->column = column;
-    d->message = strdup(buf);
+    diags->nitems++;
 }
 
 

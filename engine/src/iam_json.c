@@ -16,15 +16,22 @@
 #include <jsmn.h>
 
 #include <iam/iam_json.h>
+#include <iam/iam_fault.h>
 
 
 static int iam_json_skip(const jsmntok_t *toks, int ntoks, int i);
 static int iam_json_key_eq(const char *text, const jsmntok_t *tok,
     const char *key);
+static void *iam_json_malloc(size_t size);
 static void iam_json_nul(iam_diags_t *diags, const char *file,
     const char *text, const char *nul);
 static void iam_json_offset_to_pos(const char *text, size_t offset,
     unsigned *line, unsigned *column);
+
+
+/* the allocator of the parse in progress, and whether it failed */
+static json_malloc_t  iam_json_prev_malloc;
+static int            iam_json_oom;
 
 
 void
@@ -188,7 +195,7 @@ iam_json_locate(const iam_source_t *src, const iam_json_path_t *path,
         return;
     }
 
-    toks = malloc(sizeof(jsmntok_t) * (size_t) ntoks);
+    toks = iam_malloc(sizeof(jsmntok_t) * (size_t) ntoks);
     if (toks == NULL) {
         return;
     }
@@ -287,15 +294,50 @@ iam_report(iam_diags_t *diags, const iam_source_t *src,
 }
 
 
+static void *
+iam_json_malloc(size_t size)
+{
+    void  *p;
+
+    p = iam_json_prev_malloc(size);
+    if (p == NULL) {
+        iam_json_oom = 1;
+    }
+
+    return p;
+}
+
+
 json_t *
 iam_json_load_buffer(const char *name, const char *text, size_t len,
     iam_diags_t *diags)
 {
-    json_t        *doc;
-    json_error_t   error;
+    json_t             *doc;
+    json_error_t        error;
+    json_free_t         prev_free;
+    json_malloc_t       prev_malloc;
+
+    /*
+     * jansson 2.14's lexer ignores a failed buffer growth and goes on with
+     * a truncated string ("s3:DeleteBucket" parsed as "s3:DeleteBucke"):
+     * watch every allocation of the parse and refuse the document if any
+     * failed.
+     */
+    json_get_alloc_funcs(&prev_malloc, &prev_free);
+    iam_json_prev_malloc = prev_malloc;
+    iam_json_oom = 0;
+    json_set_alloc_funcs(iam_json_malloc, prev_free);
 
     doc = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
                      &error);
+
+    json_set_alloc_funcs(prev_malloc, prev_free);
+
+    if (doc != NULL && iam_json_oom) {
+        json_decref(doc);
+        iam_diags_add(diags, name, 0, 0, "out of memory");
+        return NULL;
+    }
 
     if (doc == NULL) {
         iam_diags_add(diags, name, error.line > 0 ? (unsigned) error.line : 1,
@@ -352,7 +394,7 @@ iam_json_load_file(const char *file, char **text, size_t *len,
     buf = NULL;
 
     for ( ;; ) {
-        p = realloc(buf, size + 65536 + 1);
+        p = iam_realloc(buf, size + 65536 + 1);
         if (p == NULL) {
             free(buf);
             fclose(f);

@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <strings.h>
 #include <iam/iam_policy.h>
+#include <iam/iam_fault.h>
 
 
 /*
@@ -457,7 +458,7 @@ iam_policy_sid(iam_policy_ctx_t *ctx, iam_statement_t *st,
             /* void */
         }
 
-        ctx->sids = calloc(size, sizeof(uint32_t));
+        ctx->sids = iam_calloc(size, sizeof(uint32_t));
         if (ctx->sids == NULL) {
             iam_policy_error(ctx, "out of memory");
             return;

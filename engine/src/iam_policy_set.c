@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <iam/iam_eval.h>
 #include "iam_eval_internal.h"
+#include <iam/iam_fault.h>
 
 
 typedef struct {
@@ -73,9 +74,9 @@ iam_policy_set_create(iam_pool_t *pool, const iam_policy_t *const *policies,
         }
     }
 
-    exact = malloc((nexact + 1) * sizeof(iam_index_pair_t));
-    service = malloc((nexact + 1) * sizeof(iam_index_pair_t));
-    prefix = malloc((nexact + 1) * sizeof(iam_index_pair_t));
+    exact = iam_malloc((nexact + 1) * sizeof(iam_index_pair_t));
+    service = iam_malloc((nexact + 1) * sizeof(iam_index_pair_t));
+    prefix = iam_malloc((nexact + 1) * sizeof(iam_index_pair_t));
     if (exact == NULL || service == NULL || prefix == NULL) {
         free(exact);
         free(service);

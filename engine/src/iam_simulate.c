@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <iam/iam_simulate.h>
 #include <iam/iam_eval.h>
+#include <iam/iam_fault.h>
 
 
 #define IAM_SIM_MAX_POLICIES  256
@@ -233,6 +234,15 @@ iam_sim_run(iam_sim_t *c, const json_t *in)
         json_object_set(out, "explain", c->explain);
     }
 
+    /* jansson fails quietly when out of memory: never half an answer */
+    if (json_object_get(out, "decision") == NULL
+        || json_object_get(out, "statement") == NULL
+        || (c->explain && json_object_get(out, "explain") == NULL))
+    {
+        json_decref(out);
+        return iam_simulate_error("out of memory");
+    }
+
     return out;
 
 invalid:
@@ -259,7 +269,7 @@ iam_sim_compile(iam_sim_t *c, json_t *doc, const char *label,
         /* name the policy in the one message the case gets */
         iam_diag_format(&c->diags.items[0], buf, sizeof(buf));
         free(c->diags.items[0].message);
-        c->diags.items[0].message = strdup(buf);
+        c->diags.items[0].message = iam_strdup(buf);
     }
 
     return policy;
