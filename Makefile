@@ -8,6 +8,7 @@ SHELL     := /bin/bash
 #   make bench    engine and nginx benchmarks
 #   make demo     a demo nginx protecting a sample service
 #   make test-valgrind  t/ against nginx under valgrind memcheck
+#   make soak     wrk during 100 reloads (tools/soak/run)
 #   make fuzz     libFuzzer targets, FUZZ_SECONDS each (mk/fuzz.mk)
 
 CC        ?= cc
@@ -31,7 +32,7 @@ TEST_BIN   := $(TEST_SRC:engine/tests/%.c=$(BUILD)/san/tests/%)
 MODULE_SRC := $(wildcard ngx_iam_module/*.c ngx_iam_module/*.h) config
 
 .PHONY: all deps engine iamctl module test unit-test t-test bench demo \
-        fuzz clean test-valgrind
+        fuzz clean test-valgrind soak
 
 all: engine iamctl module
 
@@ -75,6 +76,10 @@ unit-test: $(TEST_BIN) $(FAULT_TEST)
 
 t-test: all
 	prove -r t/
+
+# wrk while the account file changes and nginx reloads 100 times
+soak: all
+	tools/soak/run $(SOAK_RELOADS)
 
 # t/ against nginx under valgrind memcheck (tools/valgrind/run)
 test-valgrind: all
