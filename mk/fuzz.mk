@@ -5,6 +5,12 @@
 #
 #   make fuzz                          every target, 60 s each
 #   make fuzz FUZZ_TARGETS=sigv4 FUZZ_SECONDS=600
+#
+# A new target (JWT, STS tokens, aws-chunked as they land): write
+# engine/fuzz/fuzz_NAME.c (LLVMFuzzerTestOneInput, fuzz_common.h has an
+# HTTP request reader and a per-allocation allocator), put seeds in
+# engine/fuzz/seeds/NAME/ or have seeds.sh derive them from the unit
+# tests, and add NAME to FUZZ_TARGETS.
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60

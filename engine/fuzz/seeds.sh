@@ -7,6 +7,7 @@
 # sigv4:   AWS's two SigV4 suites (signed requests, header and query),
 #          engine/fuzz/seeds/sigv4
 # s3:      every case of engine/tests/test_s3_map.c, engine/fuzz/seeds/s3
+# NAME:    engine/fuzz/seeds/NAME, for targets added later
 
 set -e
 
@@ -39,9 +40,14 @@ done
 
 IAM_FUZZ_SEEDS="$out/s3" "$s3map" > /dev/null
 
-for t in policy account sigv4 s3; do
-    if [ -d "$src/engine/fuzz/seeds/$t" ]; then
-        cp "$src/engine/fuzz/seeds/$t"/* "$out/$t/"
-    fi
-    echo "fuzz seeds: $t: $(ls "$out/$t" | wc -l) files"
+# hand-written seeds, for these targets and any added later
+for d in "$src"/engine/fuzz/seeds/*/; do
+    [ -d "$d" ] || continue
+    t=$(basename "$d")
+    mkdir -p "$out/$t"
+    cp "$d"* "$out/$t/"
+done
+
+for d in "$out"/*/; do
+    echo "fuzz seeds: $(basename "$d"): $(ls "$d" | wc -l) files"
 done
