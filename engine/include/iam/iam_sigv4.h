@@ -188,6 +188,11 @@ typedef struct {
     uint16_t                len;              /* 0: empty */
     unsigned char           id[IAM_SIGV4_CACHE_ID];
     unsigned char           key[32];
+    /*
+     * An OpenSSL EVP_MAC_CTX keyed with key[], kept across entries: a
+     * hit restarts it instead of setting the key up again.
+     */
+    void                   *mac;
 } iam_sigv4_cache_entry_t;
 
 typedef struct {
@@ -197,6 +202,8 @@ typedef struct {
 } iam_sigv4_cache_t;
 
 void iam_sigv4_cache_init(iam_sigv4_cache_t *cache);
+/* Frees the keyed MAC contexts and wipes the keys. */
+void iam_sigv4_cache_free(iam_sigv4_cache_t *cache);
 
 
 /*
