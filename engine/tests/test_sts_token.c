@@ -181,7 +181,7 @@ test_refusals(void)
 {
     char                    token[IAM_STS_MAX_TOKEN + 1];
     char                    bad[IAM_STS_MAX_TOKEN + 1], big[3000];
-    size_t                  len, i;
+    size_t                  len, i, pos;
     time_t                  now;
     iam_sts_err_e           err;
     iam_sts_keyring_t       ring, other, rotated;
@@ -218,10 +218,8 @@ test_refusals(void)
     /* tampered: one character in the ciphertext, then in the tag */
     for (i = 0; i < 2; i++) {
         strcpy(bad, token);
-        bad[i == 0 ? len / 2 : len - 3] ^= 0x01;
-        if (bad[i == 0 ? len / 2 : len - 3] == '.') {
-            bad[i == 0 ? len / 2 : len - 3] = 'A';
-        }
+        pos = i == 0 ? len / 2 : len - 3;
+        bad[pos] = bad[pos] == 'A' ? 'B' : 'A';
         err = iam_sts_token_open(&ring, str(bad), now, buf, sizeof(buf),
                                  &out, &creds2);
         is_int(err, IAM_STS_ERR_TAMPERED, "a flipped %s character: tampered",
