@@ -111,20 +111,14 @@ iam_jws_parse(const iam_jwt_conf_t *conf, const char *token, size_t len,
         return IAM_ERROR;
     }
 
-    if (dots[0] == 0 || dots[1] == len - 1) {
-        snprintf(err, errlen, "missing header or signature");
+    if (dots[0] == 0) {
+        snprintf(err, errlen, "missing header");
         return IAM_ERROR;
     }
 
     header = iam_jws_decode(token, dots[0], &hlen);
-    jws->payload = iam_jws_decode(token + dots[0] + 1,
-                                  dots[1] - dots[0] - 1, &jws->payload_len);
-    jws->signature = iam_jws_decode(token + dots[1] + 1, len - dots[1] - 1,
-                                    &jws->signature_len);
-
-    if (header == NULL || jws->payload == NULL || jws->signature == NULL) {
-        free(header);
-        snprintf(err, errlen, "a part is not canonical base64url");
+    if (header == NULL) {
+        snprintf(err, errlen, "header is not canonical base64url");
         return IAM_ERROR;
     }
 
@@ -133,15 +127,36 @@ iam_jws_parse(const iam_jwt_conf_t *conf, const char *token, size_t len,
     free(header);
 
     if (!json_is_object(jws->header)) {
-        snprintf(err, errlen, "header is not a JSON object%s%s",
+        snprintf(err, errlen, "header is not a valid JSON object%s%s",
                  jws->header ? "" : ": ", jws->header ? "" : jerr.text);
+        return IAM_ERROR;
+    }
+
+    /* the header first: "alg none" says more than "no signature" */
+    if (iam_jws_header(conf, jws, err, errlen) != IAM_OK) {
+        return IAM_ERROR;
+    }
+
+    if (dots[1] == len - 1) {
+        snprintf(err, errlen, "missing signature");
+        return IAM_ERROR;
+    }
+
+    jws->payload = iam_jws_decode(token + dots[0] + 1,
+                                  dots[1] - dots[0] - 1, &jws->payload_len);
+    jws->signature = iam_jws_decode(token + dots[1] + 1, len - dots[1] - 1,
+                                    &jws->signature_len);
+
+    if (jws->payload == NULL || jws->signature == NULL) {
+        snprintf(err, errlen, "payload or signature is not canonical "
+                 "base64url");
         return IAM_ERROR;
     }
 
     jws->signing_input.data = token;
     jws->signing_input.len = dots[1];
 
-    return iam_jws_header(conf, jws, err, errlen);
+    return IAM_OK;
 }
 
 
@@ -477,7 +492,7 @@ iam_jwt_parse(const iam_jwt_conf_t *conf, const char *token, size_t len,
                              JSON_REJECT_DUPLICATES, &jerr);
 
     if (!json_is_object(jwt->claims)) {
-        snprintf(err, errlen, "claims are not a JSON object%s%s",
+        snprintf(err, errlen, "claims are not a valid JSON object%s%s",
                  jwt->claims ? "" : ": ", jwt->claims ? "" : jerr.text);
         return IAM_ERROR;
     }
