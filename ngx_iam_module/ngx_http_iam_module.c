@@ -128,6 +128,20 @@ static ngx_command_t  ngx_http_iam_commands[] = {
       0,
       NULL },
 
+    { ngx_string("iam_sts"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_http_iam_sts,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("iam_sts_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_iam_sts_key_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("iam_enforce"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -200,7 +214,8 @@ ngx_http_iam_handler(ngx_http_request_t *r)
 
     ilcf = ngx_http_get_module_loc_conf(r, ngx_http_iam_module);
 
-    if (!ilcf->enable) {
+    /* an STS endpoint authenticates and decides in its content handler */
+    if (!ilcf->enable || ilcf->sts) {
         return NGX_DECLINED;
     }
 
@@ -322,7 +337,7 @@ ngx_http_iam_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    if (ctx->user == NULL
+    if (ctx->user == NULL && ctx->session == NULL
         && ilcf->mapping != NGX_HTTP_IAM_MAPPING_S3)
     {
         /*
@@ -338,7 +353,7 @@ ngx_http_iam_handler(ngx_http_request_t *r)
                                NGX_LOG_INFO,
                                "no credentials were provided");
 
-    } else if (ctx->user == NULL) {
+    } else if (ctx->user == NULL && ctx->session == NULL) {
         ngx_http_iam_set_error(ctx, NGX_HTTP_FORBIDDEN, "AccessDenied",
                                "Access Denied", NGX_LOG_INFO,
                                "no credentials were provided");
@@ -367,8 +382,14 @@ ngx_http_iam_decide(ngx_http_request_t *r, ngx_http_iam_main_conf_t *imcf,
      * control policies, they bound what any resource policy can grant.
      */
 
-    iam_account_user_policies(imcf->account, ctx->user,
-                              ilcf->resource_policy, &policies);
+    if (ctx->session) {
+        /* the role's policies intersected with the session policy */
+        iam_session_policies(ctx->session, ilcf->resource_policy, &policies);
+
+    } else {
+        iam_account_user_policies(imcf->account, ctx->user,
+                                  ilcf->resource_policy, &policies);
+    }
 
     req.principal = ctx->principal;
     req.resource_account = imcf->account->id;
@@ -757,6 +778,10 @@ ngx_http_iam_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     service.len = conf->service.len;
     service.data = (const char *) conf->service.data;
 
+    if (conf->sts && service.len == 0) {
+        iam_str_set(&service, "sts");
+    }
+
     if (conf->mapping == NGX_HTTP_IAM_MAPPING_S3) {
         if (service.len == 0) {
             iam_str_set(&service, "s3");
@@ -780,6 +805,17 @@ ngx_http_iam_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     iam_sigv4_conf_init(&conf->sigv4, region, service);
     conf->sigv4.skew = conf->skew;
 
+    if (conf->sts) {
+        imcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_iam_module);
+
+        if (imcf->account == NULL || imcf->sts_keys == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"iam_sts on\" requires \"iam_account\" "
+                               "and \"iam_sts_key_file\"");
+            return NGX_CONF_ERROR;
+        }
+    }
+
     if (conf->enable) {
         imcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_iam_module);
 
@@ -792,6 +828,10 @@ ngx_http_iam_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->ncontext = NGX_HTTP_IAM_CONNECTION_KEYS
                          + NGX_HTTP_IAM_PRINCIPAL_KEYS + imcf->max_tags
                          + (conf->keys ? conf->keys->nelts : 0);
+
+        if (imcf->sts_keys) {
+            conf->ncontext += NGX_HTTP_IAM_STS_CONTEXT_KEYS;
+        }
 
         if (conf->mapping == NGX_HTTP_IAM_MAPPING_S3) {
             conf->ncontext += IAM_S3_MAX_CONDITIONS;
@@ -807,7 +847,7 @@ ngx_http_iam_account(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_iam_main_conf_t *imcf = conf;
 
-    size_t               i;
+    size_t               i, j;
     ngx_str_t           *value;
     iam_diags_t          diags;
     iam_account_t       *account;
@@ -863,6 +903,14 @@ ngx_http_iam_account(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     for (i = 0; i < account->nroles; i++) {
         imcf->max_tags = ngx_max(imcf->max_tags, account->roles[i].ntags);
+    }
+
+    /* trusted accounts' users call the STS endpoint with their tags */
+    for (i = 0; i < account->ntrusted; i++) {
+        for (j = 0; j < account->trusted[i].account->nusers; j++) {
+            imcf->max_tags = ngx_max(imcf->max_tags,
+                                  account->trusted[i].account->users[j].ntags);
+        }
     }
 
     return NGX_CONF_OK;

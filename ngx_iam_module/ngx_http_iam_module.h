@@ -25,6 +25,8 @@
 #include <iam/iam_account.h>
 #include <iam/iam_sigv4.h>
 #include <iam/iam_s3.h>
+#include <iam/iam_session.h>
+#include <iam/iam_sts_token.h>
 
 
 #define NGX_HTTP_IAM_AUTH_SIGV4        0x01
@@ -49,6 +51,8 @@ typedef struct {
     iam_account_t              *account;
     size_t                      max_tags;       /* of any principal */
     ngx_int_t                   request_id_index;
+    iam_sts_keyring_t          *sts_keys;       /* iam_sts_key_file */
+    ngx_shm_zone_t             *sts_mfa_zone;   /* TOTP steps used */
 } ngx_http_iam_main_conf_t;
 
 
@@ -83,6 +87,8 @@ typedef struct {
 
     iam_policy_t               *resource_policy;
 
+    ngx_flag_t                  sts;            /* iam_sts on: the endpoint */
+
     /* entries of the request's condition context, counted at merge */
     ngx_uint_t                  ncontext;
 } ngx_http_iam_loc_conf_t;
@@ -104,6 +110,10 @@ typedef struct {
 
     /* authentication */
     const iam_user_t           *user;           /* NULL: anonymous */
+    const iam_account_t        *account;        /* the user's */
+    /* temporary credentials: the token, and the role session if any */
+    const iam_sts_session_t    *sts;
+    const iam_session_t        *session;
     const iam_principal_t      *principal;
     iam_str_t                   access_key;
     iam_str_t                   region;         /* of the credential scope */
@@ -147,6 +157,28 @@ ngx_int_t ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
     ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
     ngx_http_iam_ctx_t *ctx);
 ngx_int_t ngx_http_iam_sigv4_init_worker(ngx_cycle_t *cycle);
+
+
+/* ngx_http_iam_sts.c */
+
+/*
+ * SigV4 credentials with X-Amz-Security-Token: opens the token, checks the
+ * access key id against it and sets ctx's principal.  NGX_OK with *secret
+ * to verify the signature with; NGX_ABORT: refused, ctx->error says why.
+ */
+ngx_int_t ngx_http_iam_sts_credentials(ngx_http_request_t *r,
+    ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
+    ngx_http_iam_ctx_t *ctx, iam_str_t token, iam_str_t access_key,
+    iam_str_t *secret);
+/* the condition keys of a principal with temporary credentials */
+ngx_int_t ngx_http_iam_sts_context(ngx_http_request_t *r,
+    ngx_http_iam_ctx_t *ctx);
+char *ngx_http_iam_sts(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_iam_sts_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+/* entries a session's condition keys need beyond a user's */
+#define NGX_HTTP_IAM_STS_CONTEXT_KEYS                                         \
+    (IAM_SESSION_CONTEXT_KEYS + IAM_SESSION_MAX_TAGS)
 
 
 /* ngx_http_iam_map.c */
