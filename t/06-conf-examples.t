@@ -36,7 +36,7 @@ sub example {
     my $dir = File::Temp::tempdir("ngx-iam-example-XXXXXX", TMPDIR => 1, CLEANUP => !$ENV{KEEP});
     chmod 0755, $dir;
     make_path("$dir/tmp");
-    system('cp', glob("$src/*.json"), "$dir/");
+    system('cp', glob("$src/*.json"), glob("$src/*.keys"), "$dir/");
     my $conf = read_file("$src/nginx.conf");
     my %vars = (PREFIX => $dir, MODULE => "$root/build/ngx_http_iam_module.so");
     my %ports;
@@ -183,6 +183,44 @@ SKIP: {
     $d = last_decision("$e->{dir}/decisions.log");
     is("$d->{decision} $d->{statement}", 'explicitDeny TlsOnly/DenyPlainHttp', 'edge: by the TLS guardrail');
     no_alerts('edge-tls-realip', $e->{dir});
+}
+
+# --- sts-gateway ----------------------------------------------------------
+SKIP: {
+    my $e = example('sts-gateway', files => {
+        'store/team/reports/q3.csv' => "quarter,revenue\n",
+    });
+    skip 'sts-gateway did not start', 7 unless $e->{ok};
+    my $base = "http://127.0.0.1:$e->{ports}{PORT}";
+    my %alice = (key => 'AKIAEXAMPLEALICE0001', secret => 'alice-example-secret');
+
+    my $r = curl_sigv4(%alice, service => 'sts', method => 'POST',
+                       args => ['-d', 'Action=AssumeRole&Version=2011-06-15'
+                                . '&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Freports-reader'
+                                . '&RoleSessionName=example'],
+                       url => "$base/sts/");
+    is($r->{status}, 200, 'sts-gateway: alice assumes reports-reader') or diag($r->{body});
+    my %c;
+    @c{qw(key secret token)} = map { $r->{body} =~ m{<$_>([^<]+)</$_>} ? $1 : '' }
+                               qw(AccessKeyId SecretAccessKey SessionToken);
+    like($c{key}, qr/^ASIA[A-Z2-7]{16}$/, 'sts-gateway: temporary credentials');
+
+    $r = curl_sigv4(key => $c{key}, secret => $c{secret},
+                    args => ['-H', "x-amz-security-token: $c{token}"],
+                    url => "$base/team/reports/q3.csv");
+    is("$r->{status} $r->{body}", "200 quarter,revenue\n", 'sts-gateway: the role reads reports/');
+    my $d = last_decision("$e->{dir}/decisions.log");
+    is("$d->{principal} $d->{decision}",
+       'arn:aws:sts::123456789012:assumed-role/reports-reader/example allowed',
+       'sts-gateway: the decision log names the role session');
+
+    is(curl_sigv4(key => $c{key}, secret => $c{secret},
+                  args => ['-H', "x-amz-security-token: $c{token}"],
+                  url => "$base/team/readme.txt")->{status}, 403,
+       'sts-gateway: and nothing else');
+    is(curl_sigv4(%alice, url => "$base/team/reports/q3.csv")->{status}, 403,
+       'sts-gateway: alice herself has no S3 permissions');
+    no_alerts('sts-gateway', $e->{dir});
 }
 
 my @all = map { m{/([^/]+)/nginx\.conf$} } glob("$root/conf-examples/*/nginx.conf");
