@@ -26,6 +26,39 @@ plan skip_all => 'the AWS CLI (aws) is not on PATH' unless has('aws');
 plan skip_all => "libfaketime is not installed ($FAKETIME)" unless -f $FAKETIME;
 
 my $data = "$FindBin::Bin/data/sts";
+
+# --- configuration errors: nginx -t says what and where -----------------
+
+sub sts_conf {
+    my ($keys, $with_file) = @_;
+    return nginx_test_config(files => {
+        'account.json' => read_file("$data/account.json"),
+        'partner.json' => read_file("$data/partner.json"),
+        'alice.seed' => read_file("$data/alice.seed"),
+        defined $keys ? ('sts.keys' => $keys) : (),
+    }, http => "    iam_account \@DIR\@/account.json;\n"
+              . ($with_file ? "    iam_sts_key_file \@DIR\@/sts.keys;\n" : '')
+              . "    server { listen 127.0.0.1:@{[ free_port() ]};\n"
+              . "             location /sts/ { iam_sts on; } }\n");
+}
+
+my ($crc, $cout) = sts_conf(undef, 0);
+isnt($crc, 0, 'nginx -t: iam_sts on without iam_sts_key_file fails');
+like($cout, qr/"iam_sts on" requires "iam_account" and "iam_sts_key_file"/,
+     'and says what is missing') or diag($cout);
+
+($crc, $cout) = sts_conf("# keys\n" . ('ab' x 31) . "zz\n", 1);
+isnt($crc, 0, 'nginx -t: a key with a bad character fails');
+like($cout, qr{sts\.keys:2:63: not a hexadecimal character}, 'at its line and column')
+    or diag($cout);
+
+($crc, $cout) = sts_conf("abcd\n", 1);
+like($cout, qr{sts\.keys:1:1: a key is 64 hexadecimal characters, not 4},
+     'nginx -t: a short key') or diag($cout);
+
+($crc, $cout) = sts_conf(('0f' x 32) . "\n", 1);
+is($crc, 0, 'nginx -t: a good key file passes') or diag($cout);
+
 my ($port, $store, $port2) = (free_port(), free_port(), free_port());
 my $key_a = lc `openssl rand -hex 32`;
 my $key_b = lc `openssl rand -hex 32`;
