@@ -21,6 +21,8 @@
 /* TOTP steps used, per device: one code is good once */
 #define NGX_HTTP_IAM_STS_MFA_SLOTS   4096
 #define NGX_HTTP_IAM_STS_MFA_ZONE    (256 * 1024)
+/* compiled session policies kept per worker */
+#define NGX_HTTP_IAM_STS_POLICY_CACHE  64
 /* STS's own keys on top of the caller's: sts:*, MFA, request tags */
 #define NGX_HTTP_IAM_STS_EXTRA_KEYS  (8 + IAM_SESSION_MAX_TAGS)
 
@@ -45,6 +47,15 @@ typedef struct {
     ngx_str_t                   name;
     ngx_http_iam_sts_action_pt  handler;
 } ngx_http_iam_sts_action_t;
+
+typedef struct {
+    uint32_t                    hash;
+    size_t                      len;
+    u_char                     *text;
+    iam_pool_t                 *pool;
+    const iam_policy_set_t     *set;            /* NULL: free */
+    ngx_uint_t                  refs;           /* requests using it */
+} ngx_http_iam_sts_policy_t;
 
 typedef struct {
     uint64_t                    device;         /* 0: free */
@@ -83,6 +94,7 @@ static ngx_int_t ngx_http_iam_sts_policy(ngx_http_request_t *r,
     ngx_http_iam_sts_req_t *sr, iam_str_t *compact);
 static const iam_policy_set_t *ngx_http_iam_sts_compile(ngx_http_request_t *r,
     iam_str_t text, iam_diags_t *diags);
+static void ngx_http_iam_sts_policy_release(void *data);
 static void ngx_http_iam_sts_pool_cleanup(void *data);
 static ngx_int_t ngx_http_iam_sts_issue(ngx_http_request_t *r,
     ngx_http_iam_sts_req_t *sr, iam_sts_session_t *s, ngx_str_t *xml);
@@ -110,6 +122,10 @@ static ngx_http_iam_sts_action_t  ngx_http_iam_sts_actions[] = {
       ngx_http_iam_sts_get_caller_identity },
     { ngx_null_string, NULL }
 };
+
+
+static ngx_http_iam_sts_policy_t
+    ngx_http_iam_sts_policies[NGX_HTTP_IAM_STS_POLICY_CACHE];
 
 
 static const char  ngx_http_iam_sts_mfa_invalid[] =
@@ -1631,29 +1647,50 @@ ngx_http_iam_sts_policy(ngx_http_request_t *r, ngx_http_iam_sts_req_t *sr,
 
 
 /*
- * A token's session policy, compiled for this request: tokens are made at
- * run time, so this one parse cannot move to configuration time.
+ * A token's session policy.  Tokens are made at run time, so it cannot be
+ * compiled at configuration time; each worker keeps the policies it has
+ * compiled, by their text, so a session's requests after the first parse
+ * nothing.  An entry in use by a request is never evicted.
  */
 
 static const iam_policy_set_t *
 ngx_http_iam_sts_compile(ngx_http_request_t *r, iam_str_t text,
     iam_diags_t *diags)
 {
-    json_t              *doc;
-    iam_pool_t          *pool;
-    iam_source_t         src;
-    iam_policy_t        *policy;
-    ngx_pool_cleanup_t  *cln;
-    const iam_policy_t  *list[1];
+    json_t                     *doc;
+    uint32_t                    hash;
+    iam_pool_t                 *pool;
+    iam_source_t                src;
+    iam_policy_t               *policy;
+    ngx_pool_cleanup_t         *cln;
+    const iam_policy_t         *list[1];
+    const iam_policy_set_t     *set;
+    ngx_http_iam_sts_policy_t  *e;
+
+    hash = ngx_murmur_hash2((u_char *) text.data, text.len);
+    e = &ngx_http_iam_sts_policies[hash % NGX_HTTP_IAM_STS_POLICY_CACHE];
 
     cln = ngx_pool_cleanup_add(r->pool, 0);
-    pool = iam_pool_create();
-
-    if (cln == NULL || pool == NULL) {
-        iam_pool_destroy(pool);
+    if (cln == NULL) {
         return NULL;
     }
 
+    if (e->set && e->hash == hash && e->len == text.len
+        && ngx_memcmp(e->text, text.data, text.len) == 0)
+    {
+        e->refs++;
+        cln->handler = ngx_http_iam_sts_policy_release;
+        cln->data = e;
+
+        return e->set;
+    }
+
+    pool = iam_pool_create();
+    if (pool == NULL) {
+        return NULL;
+    }
+
+    /* until it is cached, the request owns it */
     cln->handler = ngx_http_iam_sts_pool_cleanup;
     cln->data = pool;
 
@@ -1675,7 +1712,44 @@ ngx_http_iam_sts_compile(ngx_http_request_t *r, iam_str_t text,
 
     list[0] = policy;
 
-    return iam_policy_set_create(pool, list, 1);
+    set = iam_policy_set_create(pool, list, 1);
+    if (set == NULL || e->refs) {
+        return set;
+    }
+
+    /* cache it in place of an entry no request uses */
+
+    if (e->set) {
+        iam_pool_destroy(e->pool);
+        ngx_free(e->text);
+        e->set = NULL;
+    }
+
+    e->text = ngx_alloc(text.len, r->connection->log);
+    if (e->text == NULL) {
+        return set;
+    }
+
+    ngx_memcpy(e->text, text.data, text.len);
+    e->len = text.len;
+    e->hash = hash;
+    e->pool = pool;
+    e->set = set;
+    e->refs = 1;
+
+    cln->handler = ngx_http_iam_sts_policy_release;
+    cln->data = e;
+
+    return set;
+}
+
+
+static void
+ngx_http_iam_sts_policy_release(void *data)
+{
+    ngx_http_iam_sts_policy_t  *e = data;
+
+    e->refs--;
 }
 
 
