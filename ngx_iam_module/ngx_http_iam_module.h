@@ -25,6 +25,7 @@
 #include <iam/iam_account.h>
 #include <iam/iam_sigv4.h>
 #include <iam/iam_s3.h>
+#include <iam/iam_session.h>
 
 
 #define NGX_HTTP_IAM_AUTH_SIGV4        0x01
@@ -40,6 +41,9 @@
 
 #define NGX_HTTP_IAM_TIME_LEN          sizeof("1970-01-01T00:00:00Z")
 
+/* condition keys made of one token's claims, at most */
+#define NGX_HTTP_IAM_JWT_MAX_CLAIMS    32
+
 /* a multi-object delete body: 1000 keys of 1024 bytes, and the XML */
 #define NGX_HTTP_IAM_MAX_BODY          (2 * 1024 * 1024)
 
@@ -49,6 +53,11 @@ typedef struct {
     iam_account_t              *account;
     size_t                      max_tags;       /* of any principal */
     ngx_int_t                   request_id_index;
+
+    ngx_array_t                *oidc_providers; /* ngx_http_iam_jwt.c's */
+    time_t                      jwt_leeway;
+    size_t                      jwt_max_size;
+    ngx_uint_t                  jwt_cache_size;
 } ngx_http_iam_main_conf_t;
 
 
@@ -83,6 +92,13 @@ typedef struct {
 
     iam_policy_t               *resource_policy;
 
+    /* JWT: the role a token assumes, and where the token comes from */
+    ngx_str_t                   role_name;      /* iam_role */
+    const iam_role_t           *role;
+    ngx_str_t                   role_header;    /* iam_role_header */
+    ngx_http_complex_value_t   *jwt_token;      /* iam_jwt_token */
+    ngx_str_t                   jwt_session_claim;
+
     /* entries of the request's condition context, counted at merge */
     ngx_uint_t                  ncontext;
 } ngx_http_iam_loc_conf_t;
@@ -96,6 +112,7 @@ typedef struct {
     ngx_str_t                   region;         /* S3's <Region>, if any */
     ngx_uint_t                  level;          /* NGX_LOG_INFO, NGX_LOG_ERR */
     const char                 *reason;         /* detail for the log */
+    ngx_str_t                   challenge;      /* WWW-Authenticate, 401 */
 } ngx_http_iam_error_t;
 
 
@@ -104,6 +121,8 @@ typedef struct {
 
     /* authentication */
     const iam_user_t           *user;           /* NULL: anonymous */
+    const iam_session_t        *session;        /* a JWT's role session */
+    void                       *jwt;            /* ngx_http_iam_jwt.c's */
     const iam_principal_t      *principal;
     iam_str_t                   access_key;
     iam_str_t                   region;         /* of the credential scope */
@@ -147,6 +166,27 @@ ngx_int_t ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
     ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
     ngx_http_iam_ctx_t *ctx);
 ngx_int_t ngx_http_iam_sigv4_init_worker(ngx_cycle_t *cycle);
+
+
+/* ngx_http_iam_jwt.c */
+
+/*
+ * NGX_OK: ctx->session and principal set; NGX_DECLINED: no bearer token;
+ * NGX_ABORT: refused, ctx->error says why; NGX_ERROR: internal.
+ */
+ngx_int_t ngx_http_iam_jwt_authenticate(ngx_http_request_t *r,
+    ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
+    ngx_http_iam_ctx_t *ctx);
+ngx_int_t ngx_http_iam_jwt_context(ngx_http_request_t *r,
+    ngx_http_iam_ctx_t *ctx);
+ngx_int_t ngx_http_iam_jwt_init_worker(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_iam_jwt_init_conf(ngx_conf_t *cf,
+    ngx_http_iam_main_conf_t *imcf);
+char *ngx_http_iam_oidc_provider(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_iam_role(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_iam_jwt_merge(ngx_conf_t *cf, ngx_http_iam_loc_conf_t *prev,
+    ngx_http_iam_loc_conf_t *conf);
 
 
 /* ngx_http_iam_map.c */
