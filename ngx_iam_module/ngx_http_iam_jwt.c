@@ -977,6 +977,20 @@ ngx_http_iam_oidc_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         if (imcf->oidc_providers == NULL) {
             return NGX_CONF_ERROR;
         }
+
+        /*
+         * one cleanup for every provider's current set: a worker replaces
+         * its sets when the files change, and destroys the cycle's pool
+         * when it exits
+         */
+
+        cln = ngx_pool_cleanup_add(cf->pool, 0);
+        if (cln == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        cln->handler = ngx_http_iam_jwks_cleanup;
+        cln->data = imcf;
     }
 
     /* an issuer is an https URL without query or fragment (OIDC §2) */
@@ -1096,14 +1110,6 @@ ngx_http_iam_oidc_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    cln->handler = ngx_http_iam_jwks_cleanup;
-    cln->data = NULL;
-
     /* nginx -t fails on a JWKS that does not load, with its position */
 
     iam_diags_init(&diags);
@@ -1132,8 +1138,6 @@ ngx_http_iam_oidc_provider(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     iam_diags_free(&diags);
 
-    cln->data = p->jwks;
-
     if (ngx_file_info(p->jwks_file.data, &fi) != NGX_FILE_ERROR) {
         p->mtime = ngx_file_mtime(&fi);
         p->size = ngx_file_size(&fi);
@@ -1154,7 +1158,17 @@ invalid:
 static void
 ngx_http_iam_jwks_cleanup(void *data)
 {
-    iam_jwks_free(data);
+    ngx_http_iam_main_conf_t *imcf = data;
+
+    ngx_uint_t                     i;
+    ngx_http_iam_oidc_provider_t  *p;
+
+    p = imcf->oidc_providers->elts;
+
+    for (i = 0; i < imcf->oidc_providers->nelts; i++) {
+        iam_jwks_free(p[i].jwks);
+        p[i].jwks = NULL;
+    }
 }
 
 

@@ -32,6 +32,8 @@ my $account = <<'JSON';
         { "Sid": "ProductionOnly", "Effect": "Allow", "Action": "api:Put", "Resource": "*",
           "Condition": { "StringEquals": {
               "token.actions.githubusercontent.com:environment": "production" } } },
+        { "Sid": "OwnerPrefix", "Effect": "Allow", "Action": "api:Patch",
+          "Resource": "arn:app:api:::thing/${token.actions.githubusercontent.com:repository_owner}/*" },
         { "Sid": "TeamPrefix", "Effect": "Allow", "Action": "api:Delete",
           "Resource": "arn:app:api:::thing/${aws:PrincipalTag/team}/*" }
       ]
@@ -113,6 +115,7 @@ my $t = nginx_start(ports => [$port, $upstream], files => {
             iam_action GET api:Get;
             iam_action PUT api:Put;
             iam_action DELETE api:Delete;
+            iam_action PATCH api:Patch;
             iam_resource "arn:app:api:::thing/\$thing";
             proxy_pass http://127.0.0.1:$upstream;
         }
@@ -150,6 +153,7 @@ my $base = "http://127.0.0.1:$port";
 my %claims = (iss => $gha, aud => 'sts.amazonaws.com',
               sub => 'repo:octo-org/octo-repo:ref:refs/heads/main',
               environment => 'production', ref => 'refs/heads/main',
+              repository_owner => 'octo-org',
               iat => $now - 10, nbf => $now - 10, exp => $now + 600);
 
 sub with { return { %claims, @_ } }
@@ -224,6 +228,12 @@ is(bearer($tok{rs256}, '/api/widget', '-X', 'PUT')->{status}, 200,
 my $r = bearer($tok{staging}, '/api/widget', '-X', 'PUT');
 is($r->{status}, 403, 'PUT with environment=staging: 403');
 is(last_decision()->{decision}, 'implicitDeny', 'environment=staging: implicitDeny');
+
+# and as policy variables
+is(bearer($tok{rs256}, '/api/octo-org/x', '-X', 'PATCH')->{status}, 200,
+   '${token.actions.githubusercontent.com:repository_owner} allows thing/octo-org/*');
+is(bearer($tok{rs256}, '/api/other-org/x', '-X', 'PATCH')->{status}, 403,
+   'and not thing/other-org/*');
 
 # session tags from https://aws.amazon.com/tags as aws:PrincipalTag
 is(bearer($tok{tagged}, '/api/blue/x', '-X', 'DELETE')->{status}, 200,
