@@ -83,6 +83,13 @@ async function sign(dir, spec) {
                      ...(spec.header || {}) };
     const claims = spec.claims || {};
 
+    // "typ": null in a spec leaves the member out (Kubernetes tokens)
+    for (const k of Object.keys(header)) {
+        if (header[k] === null) {
+            delete header[k];
+        }
+    }
+
     switch (spec.attack) {
 
     case 'none':
