@@ -91,6 +91,7 @@ static void ngx_http_iam_jwt_claims_cleanup(void *data);
 static void ngx_http_iam_jwt_fail(ngx_http_request_t *r,
     ngx_http_iam_ctx_t *ctx, const char *err);
 static void ngx_http_iam_jwks_cleanup(void *data);
+static void ngx_http_iam_jwt_cache_cleanup(void *data);
 
 
 /* One per worker: verified tokens by their SHA-256. */
@@ -932,6 +933,7 @@ full:
 ngx_int_t
 ngx_http_iam_jwt_init_worker(ngx_cycle_t *cycle)
 {
+    ngx_pool_cleanup_t        *cln;
     ngx_http_iam_main_conf_t  *imcf;
 
     imcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_iam_module);
@@ -942,12 +944,29 @@ ngx_http_iam_jwt_init_worker(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
+    cln = ngx_pool_cleanup_add(cycle->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
     ngx_http_iam_jwt_cache = iam_jwt_cache_create(imcf->jwt_cache_size);
     if (ngx_http_iam_jwt_cache == NULL) {
         return NGX_ERROR;
     }
 
+    /* an exiting worker destroys the cycle's pool */
+    cln->handler = ngx_http_iam_jwt_cache_cleanup;
+    cln->data = NULL;
+
     return NGX_OK;
+}
+
+
+static void
+ngx_http_iam_jwt_cache_cleanup(void *data)
+{
+    iam_jwt_cache_free(ngx_http_iam_jwt_cache);
+    ngx_http_iam_jwt_cache = NULL;
 }
 
 
