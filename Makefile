@@ -75,7 +75,10 @@ t-test: all
 $(BUILD)/bench_eval: engine/bench/bench_eval.c $(BUILD)/libiam.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libiam.a $(LIBS)
 
-bench: all $(BUILD)/bench_eval
+$(BUILD)/bench_jwt: engine/bench/bench_jwt.c $(BUILD)/libiam.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libiam.a $(LIBS)
+
+bench: all $(BUILD)/bench_eval $(BUILD)/bench_jwt
 	tools/bench/run
 
 demo: all
