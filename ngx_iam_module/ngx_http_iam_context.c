@@ -284,6 +284,10 @@ ngx_http_iam_context_principal(ngx_http_request_t *r,
         return ngx_http_iam_sts_context(r, ctx);
     }
 
+    if (ctx->session) {
+        return ngx_http_iam_jwt_context(r, ctx);
+    }
+
     if (ctx->user == NULL) {
         return NGX_OK;
     }

@@ -142,6 +142,62 @@ static ngx_command_t  ngx_http_iam_commands[] = {
       0,
       NULL },
 
+    { ngx_string("iam_oidc_provider"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_iam_oidc_provider,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("iam_jwt_leeway"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_iam_main_conf_t, jwt_leeway),
+      NULL },
+
+    { ngx_string("iam_jwt_max_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_iam_main_conf_t, jwt_max_size),
+      NULL },
+
+    { ngx_string("iam_jwt_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_iam_main_conf_t, jwt_cache_size),
+      NULL },
+
+    { ngx_string("iam_role"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_iam_role,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("iam_role_header"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_iam_loc_conf_t, role_header),
+      NULL },
+
+    { ngx_string("iam_jwt_token"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_iam_loc_conf_t, jwt_token),
+      NULL },
+
+    { ngx_string("iam_jwt_session_name"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_iam_loc_conf_t, jwt_session_claim),
+      NULL },
+
     { ngx_string("iam_enforce"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -237,11 +293,15 @@ ngx_http_iam_handler(ngx_http_request_t *r)
 
     if (!ctx->authenticated) {
 
-        if (ilcf->auth & NGX_HTTP_IAM_AUTH_SIGV4) {
-            rc = ngx_http_iam_sigv4_authenticate(r, imcf, ilcf, ctx);
+        rc = NGX_DECLINED;
 
-        } else {
-            rc = NGX_DECLINED;
+        /* a bearer token first: SigV4 is declined for it, and "both" */
+        if (ilcf->auth & NGX_HTTP_IAM_AUTH_JWT) {
+            rc = ngx_http_iam_jwt_authenticate(r, imcf, ilcf, ctx);
+        }
+
+        if (rc == NGX_DECLINED && (ilcf->auth & NGX_HTTP_IAM_AUTH_SIGV4)) {
+            rc = ngx_http_iam_sigv4_authenticate(r, imcf, ilcf, ctx);
         }
 
         switch (rc) {
@@ -254,6 +314,7 @@ ngx_http_iam_handler(ngx_http_request_t *r)
 
         case NGX_DECLINED:
             ctx->user = NULL;
+            ctx->session = NULL;
             ctx->principal = &ngx_http_iam_anonymous;
             break;
 
@@ -637,6 +698,10 @@ ngx_http_iam_init(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
+    if (ngx_http_iam_jwt_init_conf(cf, imcf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
@@ -653,7 +718,11 @@ ngx_http_iam_init(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_iam_init_process(ngx_cycle_t *cycle)
 {
-    return ngx_http_iam_sigv4_init_worker(cycle);
+    if (ngx_http_iam_sigv4_init_worker(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_iam_jwt_init_worker(cycle);
 }
 
 
@@ -676,6 +745,9 @@ ngx_http_iam_create_main_conf(ngx_conf_t *cf)
      */
 
     imcf->request_id_index = NGX_ERROR;
+    imcf->jwt_leeway = NGX_CONF_UNSET;
+    imcf->jwt_max_size = NGX_CONF_UNSET_SIZE;
+    imcf->jwt_cache_size = NGX_CONF_UNSET_UINT;
 
     return imcf;
 }
@@ -709,6 +781,7 @@ ngx_http_iam_create_loc_conf(ngx_conf_t *cf)
     conf->resource = NGX_CONF_UNSET_PTR;
     conf->keys = NGX_CONF_UNSET_PTR;
     conf->resource_policy = NGX_CONF_UNSET_PTR;
+    conf->jwt_token = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -838,7 +911,7 @@ ngx_http_iam_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         }
     }
 
-    return NGX_CONF_OK;
+    return ngx_http_iam_jwt_merge(cf, prev, conf);
 }
 
 
@@ -965,15 +1038,13 @@ ngx_http_iam_auth(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         if (ngx_strcmp(value[i].data, "jwt") == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"jwt\" authentication is not implemented "
-                               "yet, only \"sigv4\" is");
-            return NGX_CONF_ERROR;
+            ilcf->auth |= NGX_HTTP_IAM_AUTH_JWT;
+            continue;
         }
 
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid authenticator \"%V\", "
-                           "it must be \"sigv4\"", &value[i]);
+                           "it must be \"sigv4\" or \"jwt\"", &value[i]);
         return NGX_CONF_ERROR;
     }
 

@@ -27,7 +27,7 @@ static unsigned char *iam_jws_decode(const char *in, size_t len,
     size_t *outlen);
 static int iam_jws_header(const iam_jwt_conf_t *conf, iam_jws_t *jws,
     char *err, size_t errlen);
-static int iam_jws_typ_matches(const char *typ, const char *want);
+static int iam_jws_typ_eq(const char *typ, const char *want);
 static int iam_jws_ecdsa_der(const iam_jws_t *jws, const iam_jwk_t *key,
     unsigned char *der, size_t *derlen, char *err, size_t errlen);
 static int iam_jwt_number(const json_t *claims, const char *name,
@@ -240,8 +240,7 @@ iam_jws_header(const iam_jwt_conf_t *conf, iam_jws_t *jws, char *err,
             return IAM_ERROR;
         }
 
-        if (conf->typ && !iam_jws_typ_matches(json_string_value(v),
-                                              conf->typ))
+        if (conf->typ && !iam_jws_typ_eq(json_string_value(v), conf->typ))
         {
             snprintf(err, errlen, "header \"typ\" is \"%.32s\", not \"%s\"",
                      json_string_value(v), conf->typ);
@@ -251,7 +250,7 @@ iam_jws_header(const iam_jwt_conf_t *conf, iam_jws_t *jws, char *err,
 
     v = json_object_get(jws->header, "cty");
     if (v && (!json_is_string(v)
-              || iam_jws_typ_matches(json_string_value(v), "JWT")))
+              || iam_jws_typ_eq(json_string_value(v), "JWT")))
     {
         snprintf(err, errlen, "nested tokens (\"cty\") are not accepted");
         return IAM_ERROR;
@@ -262,8 +261,19 @@ iam_jws_header(const iam_jwt_conf_t *conf, iam_jws_t *jws, char *err,
 
 
 /* RFC 7515 §4.1.9: case-insensitive, "application/" may be left out */
+int
+iam_jws_typ_matches(const iam_jws_t *jws, const char *want)
+{
+    const char  *typ;
+
+    typ = json_string_value(json_object_get(jws->header, "typ"));
+
+    return typ == NULL || want == NULL || iam_jws_typ_eq(typ, want);
+}
+
+
 static int
-iam_jws_typ_matches(const char *typ, const char *want)
+iam_jws_typ_eq(const char *typ, const char *want)
 {
     if (strncasecmp(typ, "application/", 12) == 0) {
         typ += 12;

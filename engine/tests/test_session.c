@@ -453,6 +453,133 @@ test_trust(void)
 }
 
 
+static const char *
+decide_with(const iam_session_t *s, const iam_policy_t *resource_policy,
+    const char *action, const char *resource)
+{
+    iam_pool_t           *pool;
+    iam_result_t          result;
+    iam_context_t         ctx;
+    iam_request_t         r;
+    iam_policies_t        pol;
+    iam_context_entry_t   entries[32];
+
+    pool = iam_pool_create();
+    iam_context_init(&ctx, entries, 32);
+    iam_session_context(s, NOW, &ctx, iam_session_pool_alloc, pool);
+    iam_session_policies(s, resource_policy, &pol);
+
+    memset(&r, 0, sizeof(iam_request_t));
+    r.principal = &s->principal;
+    r.action = str(action);
+    r.resource = str(resource);
+    r.resource_account = str("123456789012");
+    r.context = &ctx;
+
+    iam_evaluate(&pol, &r, &result, NULL, NULL);
+    iam_pool_destroy(pool);
+
+    return iam_decision_name(result.decision);
+}
+
+
+static iam_policy_t *
+resource_policy(iam_pool_t *pool, const char *text)
+{
+    json_t        *doc;
+    iam_diags_t    diags;
+    iam_policy_t  *policy;
+
+    iam_diags_init(&diags);
+    doc = json_loads(text, 0, NULL);
+    policy = iam_policy_compile(pool, doc, "bucket", IAM_POLICY_RESOURCE,
+                                NULL, &diags);
+    json_decref(doc);
+
+    if (diags.nitems) {
+        printf("#   %s\n", diags.items[0].message);
+    }
+
+    iam_diags_free(&diags);
+
+    return policy;
+}
+
+
+/* resource policies naming the session, its role, or all but the role */
+static void
+test_resource_policies(void)
+{
+    iam_pool_t            *pool;
+    const char            *err;
+    iam_policy_t          *by_role, *by_session, *not_role;
+    iam_session_t         *s;
+    iam_session_params_t   params;
+
+    pool = iam_pool_create();
+
+    by_role = resource_policy(pool,
+        "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\","
+        "\"Principal\":{\"AWS\":\"arn:aws:iam::123456789012:role/analyst\"},"
+        "\"Action\":\"s3:GetObject\","
+        "\"Resource\":\"arn:aws:s3:::data/shared/*\"}}");
+    by_session = resource_policy(pool,
+        "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Allow\","
+        "\"Principal\":{\"AWS\":\"arn:aws:sts::123456789012:assumed-role/"
+        "analyst/job-7\"},\"Action\":\"ec2:RunInstances\","
+        "\"Resource\":\"*\"}}");
+    not_role = resource_policy(pool,
+        "{\"Version\":\"2012-10-17\",\"Statement\":{\"Effect\":\"Deny\","
+        "\"NotPrincipal\":{\"AWS\":[\"arn:aws:iam::123456789012:role/analyst\","
+        "\"arn:aws:sts::123456789012:assumed-role/analyst/job-7\","
+        "\"123456789012\"]},"
+        "\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}}");
+
+    if (!ok(by_role && by_session && not_role, "resource policies compile")) {
+        iam_pool_destroy(pool);
+        return;
+    }
+
+    memset(&params, 0, sizeof(iam_session_params_t));
+    params.name = str("job-7");
+    params.issued = NOW;
+    params.expires = NOW + 900;
+
+    s = iam_session_create(account, role("analyst"), &params,
+                           iam_session_pool_alloc, pool, &err);
+
+    if (!ok(s != NULL, "session job-7 of analyst")) {
+        iam_pool_destroy(pool);
+        return;
+    }
+
+    is_str(decide_with(s, NULL, "s3:GetObject", "arn:aws:s3:::data/shared/a"),
+           "implicitDeny", "the role's policies alone do not reach shared/");
+    is_str(decide_with(s, by_role, "s3:GetObject",
+                       "arn:aws:s3:::data/shared/a"),
+           "allowed", "a resource policy naming the role stands in for its "
+           "identity policies (the boundary allows s3)");
+    is_str(decide_with(s, by_session, "ec2:RunInstances", "*"),
+           "allowed", "one naming the session itself allows on its own, "
+           "past the boundary");
+    is_str(decide_with(s, not_role, "s3:GetObject",
+                       "arn:aws:s3:::data/blue/a"),
+           "allowed", "NotPrincipal listing account, role and session: the "
+           "Deny does not apply");
+
+    params.name = str("job-8");
+    s = iam_session_create(account, role("analyst"), &params,
+                           iam_session_pool_alloc, pool, &err);
+
+    is_str(decide_with(s, not_role, "s3:GetObject",
+                       "arn:aws:s3:::data/blue/a"),
+           "explicitDeny", "another session of the same role is not listed: "
+           "the Deny applies");
+
+    iam_pool_destroy(pool);
+}
+
+
 /* a session made of a verified web identity, as the JWT glue makes it */
 static void
 test_federated(void)
@@ -511,6 +638,7 @@ main(void)
     test_session();
     test_session_policy();
     test_trust();
+    test_resource_policies();
     test_federated();
 
     iam_account_free(account);

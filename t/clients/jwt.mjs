@@ -8,6 +8,8 @@
 //     { "alg": "RS256", "kid": "...", "header": {...}, "claims": {...},
 //       "attack": "none" | "hs256-pubkey" | "tamper" | "dup-claim" |
 //                 "dup-header" | "zero-sig" | "noncanonical" | "padded" }
+//   node jwt.mjs batch DIR            {name: SPEC, ...} on stdin, prints
+//                                     {name: token, ...}: one node start
 //   node jwt.mjs fixtures DIR NOW     DIR/jwks.json + DIR/tokens.json for
 //                                     the engine's unit tests, times at NOW
 
@@ -80,6 +82,13 @@ async function sign(dir, spec) {
     const header = { alg, typ: 'JWT', ...(kid === null ? {} : { kid }),
                      ...(spec.header || {}) };
     const claims = spec.claims || {};
+
+    // "typ": null in a spec leaves the member out (Kubernetes tokens)
+    for (const k of Object.keys(header)) {
+        if (header[k] === null) {
+            delete header[k];
+        }
+    }
 
     switch (spec.attack) {
 
@@ -243,6 +252,17 @@ if (cmd === 'keys') {
     await keys(dir);
 } else if (cmd === 'sign') {
     process.stdout.write(await sign(dir, JSON.parse(arg)));
+} else if (cmd === 'batch') {
+    const chunks = [];
+    for await (const c of process.stdin) {
+        chunks.push(c);
+    }
+    const specs = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    const out = {};
+    for (const [name, spec] of Object.entries(specs)) {
+        out[name] = await sign(dir, spec);
+    }
+    process.stdout.write(JSON.stringify(out));
 } else if (cmd === 'fixtures') {
     await fixtures(dir, Number(arg));
 } else {

@@ -63,6 +63,8 @@ int iam_jws_parse(const iam_jwt_conf_t *conf, const char *token, size_t len,
 int iam_jws_verify(const iam_jws_t *jws, const iam_jwk_t *key, char *err,
     size_t errlen);
 void iam_jws_free(iam_jws_t *jws);
+/* 1 when the header has no "typ" or one naming the media type want */
+int iam_jws_typ_matches(const iam_jws_t *jws, const char *want);
 
 
 typedef struct {
