@@ -323,6 +323,10 @@ like($out, qr/MalformedPolicyDocument/, 'an invalid session policy: MalformedPol
                      '--transitive-tag-keys', 'project');
 is($rc, 0, 'session tags where the trust policy allows sts:TagSession') or diag($out);
 
+($rc, $out, $json) = assume(\%alice, 'reader', 'src', '--source-identity', 'alice-laptop');
+is($rc, 0, 'a source identity where the trust policy allows sts:SetSourceIdentity') or diag($out);
+is($json->{SourceIdentity}, 'alice-laptop', 'and the answer names it');
+
 ($rc, $out) = assume(\%alice, 'reader', 'x' x 65);
 like($out, qr/ValidationError/, 'a 65-character session name: ValidationError');
 
@@ -374,6 +378,10 @@ like($out, qr/AccessDenied.*210987654321:user\/dave/s,
                      '--tags', 'Key=a,Value=b');
 like($out, qr/not authorized to perform: sts:TagSession/,
      'tags where the trust policy does not allow sts:TagSession');
+($rc, $out) = assume(\%carol, 'partner', 'c5', '--external-id', 'ext-42',
+                     '--source-identity', 'carol');
+like($out, qr/not authorized to perform: sts:SetSourceIdentity/,
+     'a source identity where the trust policy does not allow sts:SetSourceIdentity');
 
 # --- MFA -----------------------------------------------------------------
 
