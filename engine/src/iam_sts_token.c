@@ -46,6 +46,9 @@ typedef struct {
     EVP_CIPHER_CTX         *cipher_ctx;
     EVP_MAC                *hmac;
     EVP_MAC_CTX            *mac_ctx;
+    /* the key mac_ctx holds: the same key again costs no re-keying */
+    unsigned char           mac_key[32];
+    unsigned                mac_keyed:1;
 } iam_sts_crypto_t;
 
 typedef struct {
@@ -187,6 +190,7 @@ iam_sts_error_detail(iam_sts_err_e err)
 static iam_sts_crypto_t *
 iam_sts_crypto(void)
 {
+    OSSL_PARAM                        params[2];
     static __thread iam_sts_crypto_t  crypto;
 
     if (crypto.mac_ctx) {
@@ -198,8 +202,14 @@ iam_sts_crypto(void)
     crypto.hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
     crypto.mac_ctx = crypto.hmac ? EVP_MAC_CTX_new(crypto.hmac) : NULL;
 
+    /* the request path's MAC: its digest is set once, not per call */
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *) "SHA512", 0);
+    params[1] = OSSL_PARAM_construct_end();
+
     if (crypto.gcm == NULL || crypto.cipher_ctx == NULL
-        || crypto.mac_ctx == NULL)
+        || crypto.mac_ctx == NULL
+        || EVP_MAC_CTX_set_params(crypto.mac_ctx, params) != 1)
     {
         EVP_MAC_CTX_free(crypto.mac_ctx);
         EVP_MAC_free(crypto.hmac);
@@ -213,31 +223,16 @@ iam_sts_crypto(void)
 }
 
 
+/* HMAC with a 32-byte key, at key load time (one-shot) */
 static int
 iam_sts_hmac(const unsigned char *key, const char *digest,
     const unsigned char *data, size_t len, unsigned char *out, size_t size)
 {
-    size_t             n;
-    OSSL_PARAM         params[2];
-    iam_sts_crypto_t  *c;
+    size_t  n;
 
-    c = iam_sts_crypto();
-    if (c == NULL) {
-        return IAM_ERROR;
-    }
-
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                 (char *) digest, 0);
-    params[1] = OSSL_PARAM_construct_end();
-
-    if (EVP_MAC_init(c->mac_ctx, key, 32, params) != 1
-        || EVP_MAC_update(c->mac_ctx, data, len) != 1
-        || EVP_MAC_final(c->mac_ctx, out, &n, size) != 1)
-    {
-        return IAM_ERROR;
-    }
-
-    return IAM_OK;
+    return EVP_Q_mac(NULL, "HMAC", NULL, digest, NULL, key, 32, data, len,
+                     out, size, &n)
+           ? IAM_OK : IAM_ERROR;
 }
 
 
@@ -720,22 +715,43 @@ iam_sts_base64url_decode(unsigned char *out, const char *in, size_t len,
 }
 
 
-/* The access key id and secret of a token: HMAC-SHA512 of its bytes. */
+/*
+ * The access key id and secret of a token: HMAC-SHA512 of its header and
+ * GCM tag, which stands for all its bytes (the tag authenticates them).
+ */
 static void
 iam_sts_credentials(const iam_sts_key_t *k, const unsigned char *token,
     size_t len, iam_sts_credentials_t *creds)
 {
-    size_t         i;
-    uint64_t       bits;
-    unsigned char  md[64];
-
-    bits = 0;
+    size_t             i, n;
+    uint64_t           bits;
+    unsigned char      md[64];
+    iam_sts_crypto_t  *c;
 
     static const char  alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
-    if (iam_sts_hmac(k->derive, "SHA512", token, len, md, sizeof(md))
-        != IAM_OK)
+    bits = 0;
+    c = iam_sts_crypto();
+
+    if (c != NULL && c->mac_keyed
+        && CRYPTO_memcmp(c->mac_key, k->derive, sizeof(k->derive)) != 0)
     {
+        c->mac_keyed = 0;
+    }
+
+    if (c == NULL
+        || EVP_MAC_init(c->mac_ctx, c->mac_keyed ? NULL : k->derive,
+                        c->mac_keyed ? 0 : sizeof(k->derive), NULL) != 1
+        || EVP_MAC_update(c->mac_ctx, token, IAM_STS_AAD_LEN) != 1
+        || EVP_MAC_update(c->mac_ctx, token + len - IAM_STS_TAG_LEN,
+                          IAM_STS_TAG_LEN) != 1
+        || EVP_MAC_final(c->mac_ctx, md, &n, sizeof(md)) != 1
+        || n != sizeof(md))
+    {
+        if (c) {
+            c->mac_keyed = 0;
+        }
+
         /* fail closed: credentials no signature can match */
         memset(creds, 0, sizeof(iam_sts_credentials_t));
         return;
@@ -764,6 +780,11 @@ iam_sts_credentials(const iam_sts_key_t *k, const unsigned char *token,
     creds->secret[IAM_STS_SECRET_LEN] = '\0';
 
     OPENSSL_cleanse(md, sizeof(md));
+
+    if (!c->mac_keyed) {
+        memcpy(c->mac_key, k->derive, sizeof(c->mac_key));
+        c->mac_keyed = 1;
+    }
 }
 
 
