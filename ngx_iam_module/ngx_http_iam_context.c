@@ -293,6 +293,14 @@ ngx_int_t
 ngx_http_iam_context_principal(ngx_http_request_t *r,
     ngx_http_iam_main_conf_t *imcf, ngx_http_iam_ctx_t *ctx)
 {
+    if (ctx->sts) {
+        return ngx_http_iam_sts_context(r, ctx);
+    }
+
+    if (ctx->session) {
+        return ngx_http_iam_jwt_context(r, ctx);
+    }
+
     if (ctx->user == NULL) {
         return NGX_OK;
     }

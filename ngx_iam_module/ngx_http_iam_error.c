@@ -16,7 +16,8 @@
 
 static ngx_int_t ngx_http_iam_error_page(ngx_http_request_t *r,
     ngx_uint_t status);
-static ngx_int_t ngx_http_iam_challenge(ngx_http_request_t *r);
+static ngx_int_t ngx_http_iam_challenge(ngx_http_request_t *r,
+    ngx_http_iam_loc_conf_t *ilcf, ngx_http_iam_ctx_t *ctx);
 
 
 void
@@ -32,6 +33,7 @@ ngx_http_iam_set_error(ngx_http_iam_ctx_t *ctx, ngx_uint_t status,
     ctx->error.region.len = 0;
     ctx->error.level = level;
     ctx->error.reason = reason;
+    ctx->error.challenge.len = 0;
 }
 
 
@@ -54,7 +56,7 @@ ngx_http_iam_send_error(ngx_http_request_t *r,
     status = ctx->error.status;
 
     if (status == NGX_HTTP_UNAUTHORIZED
-        && ngx_http_iam_challenge(r) != NGX_OK)
+        && ngx_http_iam_challenge(r, ilcf, ctx) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -220,21 +222,48 @@ ngx_http_iam_error_page(ngx_http_request_t *r, ngx_uint_t status)
 }
 
 
+/*
+ * The refusal's own challenge (a bearer token's RFC 6750 error), else one
+ * per scheme the location accepts.
+ */
 static ngx_int_t
-ngx_http_iam_challenge(ngx_http_request_t *r)
+ngx_http_iam_challenge(ngx_http_request_t *r, ngx_http_iam_loc_conf_t *ilcf,
+    ngx_http_iam_ctx_t *ctx)
 {
+    ngx_uint_t        i;
+    ngx_str_t         schemes[2];
     ngx_table_elt_t  *h;
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
+    i = 0;
+
+    if (ctx->error.challenge.len) {
+        schemes[i++] = ctx->error.challenge;
+
+    } else {
+        if (ilcf->auth & NGX_HTTP_IAM_AUTH_SIGV4) {
+            ngx_str_set(&schemes[i], "AWS4-HMAC-SHA256");
+            i++;
+        }
+
+        if (ilcf->auth & NGX_HTTP_IAM_AUTH_JWT) {
+            ngx_str_set(&schemes[i], "Bearer");
+            i++;
+        }
     }
 
-    h->hash = 1;
-    ngx_str_set(&h->key, "WWW-Authenticate");
-    ngx_str_set(&h->value, "AWS4-HMAC-SHA256");
+    /* in the order of the schemes above */
+    while (i--) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
 
-    r->headers_out.www_authenticate = h;
+        h->hash = 1;
+        ngx_str_set(&h->key, "WWW-Authenticate");
+        h->value = schemes[i];
+
+        r->headers_out.www_authenticate = h;
+    }
 
     return NGX_OK;
 }

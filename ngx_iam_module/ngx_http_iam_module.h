@@ -25,6 +25,8 @@
 #include <iam/iam_account.h>
 #include <iam/iam_sigv4.h>
 #include <iam/iam_s3.h>
+#include <iam/iam_session.h>
+#include <iam/iam_sts_token.h>
 
 
 #define NGX_HTTP_IAM_AUTH_SIGV4        0x01
@@ -40,6 +42,9 @@
 
 #define NGX_HTTP_IAM_TIME_LEN          sizeof("1970-01-01T00:00:00Z")
 
+/* condition keys made of one token's claims, at most */
+#define NGX_HTTP_IAM_JWT_MAX_CLAIMS    32
+
 /* a multi-object delete body: 1000 keys of 1024 bytes, and the XML */
 #define NGX_HTTP_IAM_MAX_BODY          (2 * 1024 * 1024)
 
@@ -49,6 +54,13 @@ typedef struct {
     iam_account_t              *account;
     size_t                      max_tags;       /* of any principal */
     ngx_int_t                   request_id_index;
+    iam_sts_keyring_t          *sts_keys;       /* iam_sts_key_file */
+    ngx_shm_zone_t             *sts_mfa_zone;   /* TOTP steps used */
+
+    ngx_array_t                *oidc_providers; /* ngx_http_iam_jwt.c's */
+    time_t                      jwt_leeway;
+    size_t                      jwt_max_size;
+    ngx_uint_t                  jwt_cache_size;
 } ngx_http_iam_main_conf_t;
 
 
@@ -90,6 +102,15 @@ typedef struct {
 
     iam_policy_t               *resource_policy;
 
+    ngx_flag_t                  sts;            /* iam_sts on: the endpoint */
+
+    /* JWT: the role a token assumes, and where the token comes from */
+    ngx_str_t                   role_name;      /* iam_role */
+    const iam_role_t           *role;
+    ngx_str_t                   role_header;    /* iam_role_header */
+    ngx_http_complex_value_t   *jwt_token;      /* iam_jwt_token */
+    ngx_str_t                   jwt_session_claim;
+
     /* entries of the request's condition context, counted at merge */
     ngx_uint_t                  ncontext;
 } ngx_http_iam_loc_conf_t;
@@ -103,6 +124,7 @@ typedef struct {
     ngx_str_t                   region;         /* S3's <Region>, if any */
     ngx_uint_t                  level;          /* NGX_LOG_INFO, NGX_LOG_ERR */
     const char                 *reason;         /* detail for the log */
+    ngx_str_t                   challenge;      /* WWW-Authenticate, 401 */
 } ngx_http_iam_error_t;
 
 
@@ -111,6 +133,11 @@ typedef struct {
 
     /* authentication */
     const iam_user_t           *user;           /* NULL: anonymous */
+    const iam_account_t        *account;        /* the user's */
+    /* a role session: a JWT's, or an STS token's (then sts is set too) */
+    const iam_session_t        *session;
+    const iam_sts_session_t    *sts;            /* temporary credentials */
+    void                       *jwt;            /* ngx_http_iam_jwt.c's */
     const iam_principal_t      *principal;
     iam_str_t                   access_key;
     iam_str_t                   region;         /* of the credential scope */
@@ -154,6 +181,49 @@ ngx_int_t ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
     ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
     ngx_http_iam_ctx_t *ctx);
 ngx_int_t ngx_http_iam_sigv4_init_worker(ngx_cycle_t *cycle);
+
+
+/* ngx_http_iam_jwt.c */
+
+/*
+ * NGX_OK: ctx->session and principal set; NGX_DECLINED: no bearer token;
+ * NGX_ABORT: refused, ctx->error says why; NGX_ERROR: internal.
+ */
+ngx_int_t ngx_http_iam_jwt_authenticate(ngx_http_request_t *r,
+    ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
+    ngx_http_iam_ctx_t *ctx);
+ngx_int_t ngx_http_iam_jwt_context(ngx_http_request_t *r,
+    ngx_http_iam_ctx_t *ctx);
+ngx_int_t ngx_http_iam_jwt_init_worker(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_iam_jwt_init_conf(ngx_conf_t *cf,
+    ngx_http_iam_main_conf_t *imcf);
+char *ngx_http_iam_oidc_provider(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_iam_role(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_iam_jwt_merge(ngx_conf_t *cf, ngx_http_iam_loc_conf_t *prev,
+    ngx_http_iam_loc_conf_t *conf);
+
+
+/* ngx_http_iam_sts.c */
+
+/*
+ * SigV4 credentials with X-Amz-Security-Token: opens the token, checks the
+ * access key id against it and sets ctx's principal.  NGX_OK with *secret
+ * to verify the signature with; NGX_ABORT: refused, ctx->error says why.
+ */
+ngx_int_t ngx_http_iam_sts_credentials(ngx_http_request_t *r,
+    ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
+    ngx_http_iam_ctx_t *ctx, iam_str_t token, iam_str_t access_key,
+    iam_str_t *secret);
+/* the condition keys of a principal with temporary credentials */
+ngx_int_t ngx_http_iam_sts_context(ngx_http_request_t *r,
+    ngx_http_iam_ctx_t *ctx);
+char *ngx_http_iam_sts(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_iam_sts_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+/* entries a session's condition keys need beyond a user's */
+#define NGX_HTTP_IAM_STS_CONTEXT_KEYS                                         \
+    (IAM_SESSION_CONTEXT_KEYS + IAM_SESSION_MAX_TAGS)
 
 
 /* ngx_http_iam_map.c */
