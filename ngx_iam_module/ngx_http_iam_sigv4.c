@@ -213,6 +213,12 @@ ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
     ctx->access_key = key->id;
     ctx->region = auth.scope_region;
 
+    if (ilcf->sigv4.s3) {
+        /* what x-amz-content-sha256 promises is checked as the body comes */
+        return ngx_http_iam_body_init(r, ilcf, ctx, &auth, key->secret,
+                                      &ngx_http_iam_sigv4_cache);
+    }
+
     return NGX_OK;
 }
 
