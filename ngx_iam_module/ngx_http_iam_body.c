@@ -239,6 +239,7 @@ ngx_http_iam_request_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 {
     int                        rc;
     ngx_buf_t                 *b;
+    const char                *dry;
     ngx_chain_t               *cl;
     iam_s3_chunked_t          *ck;
     ngx_http_iam_ctx_t        *ctx;
@@ -288,22 +289,38 @@ ngx_http_iam_request_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ilcf = ctx->conf;
     imcf = ngx_http_get_module_main_conf(r, ngx_http_iam_module);
 
-    ngx_log_error(ctx->error.level, r->connection->log, 0,
-                  "iam: %V: access key \"%*s\": %s (after %uL bytes, "
-                  "chunk %uL)%s",
-                  &ctx->error.code, ctx->access_key.len, ctx->access_key.data,
-                  ctx->error.reason, (uint64_t) ck->decoded,
-                  (uint64_t) ck->chunks,
-                  ilcf->enforce ? "" : " (dry run: not enforced)");
+    dry = ilcf->enforce ? "" : " (dry run: not enforced)";
+
+    if (iam_s3_chunked_framed(ck)) {
+        ngx_log_error(ctx->error.level, r->connection->log, 0,
+                      "iam: %V: access key \"%*s\": %s (chunk %uL, after "
+                      "%uL bytes of the object)%s",
+                      &ctx->error.code, ctx->access_key.len,
+                      ctx->access_key.data, ctx->error.reason,
+                      (uint64_t) ck->chunks, (uint64_t) ck->decoded, dry);
+
+    } else {
+        ngx_log_error(ctx->error.level, r->connection->log, 0,
+                      "iam: %V: access key \"%*s\": %s (after %uL bytes)%s",
+                      &ctx->error.code, ctx->access_key.len,
+                      ctx->access_key.data, ctx->error.reason,
+                      (uint64_t) ck->decoded, dry);
+    }
 
     if (!ilcf->enforce) {
         ctx->payload = NULL;
         return ngx_http_next_request_body_filter(r, in);
     }
 
-    if (ngx_http_iam_error_body(r, imcf, ilcf, ctx, &ctx->error_type,
-                                &ctx->error_body)
-        == NGX_OK)
+    /*
+     * once the upstream's response has gone out, nginx only closes the
+     * connection; nothing is left to replace
+     */
+
+    if (!r->header_sent
+        && ngx_http_iam_error_body(r, imcf, ilcf, ctx, &ctx->error_type,
+                                   &ctx->error_body)
+           == NGX_OK)
     {
         ctx->payload_replace = 1;
     }
@@ -325,8 +342,10 @@ ngx_http_iam_body_header_filter(ngx_http_request_t *r)
 
     ctx = ngx_http_iam_get_ctx(r);
 
-    if (ctx == NULL || !ctx->payload_replace || ctx->payload_sent
-        || r->headers_out.status != ctx->error.status)
+    /* an error_page for the status is the operator's choice of body */
+
+    if (ctx == NULL || !ctx->payload_replace || ctx->payload_headers
+        || r->error_page || r->headers_out.status != ctx->error.status)
     {
         return ngx_http_next_header_filter(r);
     }
@@ -343,9 +362,7 @@ ngx_http_iam_body_header_filter(ngx_http_request_t *r)
         r->headers_out.content_length = NULL;
     }
 
-    if (r->header_only || r->method == NGX_HTTP_HEAD) {
-        ctx->payload_replace = 0;
-    }
+    ctx->payload_headers = 1;
 
     return ngx_http_next_header_filter(r);
 }
@@ -365,7 +382,7 @@ ngx_http_iam_body_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     ctx = ngx_http_iam_get_ctx(r);
 
-    if (ctx == NULL || !ctx->payload_replace) {
+    if (ctx == NULL || !ctx->payload_headers) {
         return ngx_http_next_body_filter(r, in);
     }
 

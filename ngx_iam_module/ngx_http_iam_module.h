@@ -145,6 +145,7 @@ typedef struct {
     unsigned                    body_read:1;
     unsigned                    payload_failed:1;
     unsigned                    payload_replace:1;
+    unsigned                    payload_headers:1;
     unsigned                    payload_sent:1;
 
     /* storage for the connection's condition keys */

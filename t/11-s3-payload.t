@@ -19,8 +19,8 @@ use Digest::SHA qw(sha256_hex hmac_sha256 hmac_sha256_hex);
 use lib "$FindBin::Bin/lib";
 use IamTest;
 
-my ($gw, $gwu, $gws, $store) = (free_port(), free_port(), free_port(),
-                                free_port());
+my ($gw, $gwu, $gws, $gwe, $store) = (free_port(), free_port(), free_port(),
+                                      free_port(), free_port());
 
 my $gateway = <<'LOC';
             iam on;
@@ -29,7 +29,8 @@ my $gateway = <<'LOC';
             client_max_body_size 0;
 LOC
 
-my $t = nginx_start(ports => [$gw, $gwu, $gws, $store], files => {
+my $t = nginx_start(ports => [$gw, $gwu, $gws, $gwe, $store], files => {
+    'pages/denied.txt' => "the operator's page\n",
     'account.json' => read_file("$FindBin::Bin/data/account.json"),
     'store/shared/home/alice/.keep' => '',
     'store/parts/.keep' => '',
@@ -65,6 +66,19 @@ $gateway
         location / {
 $gateway
             iam_s3_unsigned_payload off;
+            proxy_pass http://127.0.0.1:$store;
+        }
+    }
+
+    # the gateway with an error page of its own
+    server {
+        listen 127.0.0.1:$gwe;
+        error_page 403 /denied.txt;
+        location = /denied.txt {
+            root \@DIR\@/pages;
+        }
+        location / {
+$gateway
             proxy_pass http://127.0.0.1:$store;
         }
     }
@@ -417,6 +431,21 @@ for my $port ($gw, $gwu) {
     ok(!-e "$dir/store$path", 'and never stored');
 }
 
+# an error_page for the status is the operator's choice of body
+{
+    my $path = '/shared/home/alice/forged-page.bin';
+    my ($seed, @h) = sign_put(port => $gwe, path => $path,
+        mode => 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+        headers => { 'content-encoding' => 'aws-chunked',
+                     'x-amz-decoded-content-length' => length $object });
+    my ($last, @chunks) = signed_chunks($seed, @data);
+    @chunks[0, 1] = @chunks[1, 0];
+    my $r = put($gwe, $path, join('', @chunks), @h);
+    is("$r->{status} $r->{body}", "403 the operator's page\n",
+       'error_page 403: the operator\'s page answers a forged chunk');
+    ok(!-e "$dir/store$path", 'and nothing is stored');
+}
+
 # UNSIGNED-PAYLOAD where every payload must be signed
 {
     my $path = '/shared/home/alice/unsigned.bin';
@@ -449,7 +478,7 @@ ok(scalar(grep { /^PUT \S+big-buffered\.bin\?\S*partNumber=\d [0-9a-f]{64} 20[01
     or diag(join "\n", grep { /big-/ } @gw);
 
 my @lines = grep { /iam: \w+: access key/ } split /\n/, error_log($t);
-ok(scalar(grep { /SignatureDoesNotMatch: .*a chunk's signature does not match \(after \d+ bytes, chunk \d+\)/ } @lines),
+ok(scalar(grep { /SignatureDoesNotMatch: .*a chunk's signature does not match \(chunk \d+, after \d+ bytes of the object\)/ } @lines),
    'error.log: one line per refused payload, with what failed and where')
     or diag(join "\n", @lines);
 ok(scalar(grep { /SignatureDoesNotMatch: .*the trailer signature does not match/ } @lines),
