@@ -15,6 +15,13 @@
 #include <openssl/crypto.h>
 #include <iam/iam_s3_chunked.h>
 #include "iam_sigv4_internal.h"
+#include "iam_s3_chunked_internal.h"
+
+#if (defined(__x86_64__) || defined(__i386__))                               \
+    && (defined(__GNUC__) || defined(__clang__))
+#define IAM_S3_CRC32C_SSE42  1
+#include <nmmintrin.h>
+#endif
 
 
 typedef struct {
@@ -55,8 +62,10 @@ static int iam_s3_chunked_sign(iam_s3_chunked_t *ck, int trailer,
     const char *hash, char *hex);
 static int iam_s3_chunked_is_sig(const char *p, size_t len);
 static size_t iam_s3_chunked_digest_b64(iam_s3_chunked_t *ck, char *out);
-static uint32_t iam_s3_crc32c(uint32_t crc, const unsigned char *p,
+#if (IAM_S3_CRC32C_SSE42)
+static uint32_t iam_s3_crc32c_sse42(uint32_t crc, const unsigned char *p,
     size_t len);
+#endif
 static const EVP_MD *iam_s3_chunked_md(int sha1);
 
 
@@ -1292,10 +1301,27 @@ iam_s3_chunked_digest_b64(iam_s3_chunked_t *ck, char *out)
 }
 
 
-/* RFC 3720's CRC32C, chained as zlib's crc32(): start from 0 */
+/*
+ * RFC 3720's CRC32C, chained as zlib's crc32(): start from 0.  The CPU's
+ * own instruction where there is one (SSE 4.2: some 40 times the table's
+ * speed, which would otherwise cap an upload near 200 MiB/s).
+ */
 
-static uint32_t
+uint32_t
 iam_s3_crc32c(uint32_t crc, const unsigned char *p, size_t len)
+{
+#if (IAM_S3_CRC32C_SSE42)
+    if (__builtin_cpu_supports("sse4.2")) {
+        return iam_s3_crc32c_sse42(crc, p, len);
+    }
+#endif
+
+    return iam_s3_crc32c_portable(crc, p, len);
+}
+
+
+uint32_t
+iam_s3_crc32c_portable(uint32_t crc, const unsigned char *p, size_t len)
 {
     crc = ~crc;
 
@@ -1305,6 +1331,43 @@ iam_s3_crc32c(uint32_t crc, const unsigned char *p, size_t len)
 
     return ~crc;
 }
+
+
+#if (IAM_S3_CRC32C_SSE42)
+
+__attribute__((target("sse4.2")))
+static uint32_t
+iam_s3_crc32c_sse42(uint32_t crc, const unsigned char *p, size_t len)
+{
+    uint32_t  c;
+
+#if defined(__x86_64__)
+    uint64_t  c64, v;
+#endif
+
+    c = ~crc;
+
+#if defined(__x86_64__)
+    c64 = c;
+
+    while (len >= 8) {
+        memcpy(&v, p, 8);
+        c64 = _mm_crc32_u64(c64, v);
+        p += 8;
+        len -= 8;
+    }
+
+    c = (uint32_t) c64;
+#endif
+
+    while (len--) {
+        c = _mm_crc32_u8(c, *p++);
+    }
+
+    return ~c;
+}
+
+#endif
 
 
 /* fetched once per thread: OpenSSL 3 looks names up under a lock */

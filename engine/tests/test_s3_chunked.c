@@ -19,6 +19,7 @@
 #include <iam/iam_sigv4.h>
 #include <iam/iam_s3_chunked.h>
 #include "tap.h"
+#include "../src/iam_s3_chunked_internal.h"
 
 
 #define T_CLOCK          1369353600    /* 20130524T000000Z */
@@ -90,6 +91,7 @@ static void t_framing_bad(void);
 static void t_trailer_bad(void);
 static void t_headers_bad(void);
 static void t_errors(void);
+static void t_crc32c(void);
 
 
 static char                 scratch_mem[256 * 1024];
@@ -119,6 +121,7 @@ main(void)
     t_trailer_bad();
     t_headers_bad();
     t_errors();
+    t_crc32c();
 
     return tap_done();
 }
@@ -891,6 +894,46 @@ t_errors(void)
        "with a detail: %s", ck.detail ? ck.detail : "(none)");
     iam_s3_chunked_cleanup(&ck);
     free(b.data);
+}
+
+
+/* the CPU's CRC32C and the table agree, at every length and alignment */
+
+static void
+t_crc32c(void)
+{
+    size_t          off, len, bad;
+    uint32_t        a, b;
+    unsigned char   buf[300];
+
+    is_int(iam_s3_crc32c_portable(0, (const unsigned char *) "123456789", 9),
+           0xe3069283, "the table's CRC32C of \"123456789\" is 0xe3069283");
+    is_int(iam_s3_crc32c(0, (const unsigned char *) "123456789", 9),
+           0xe3069283, "the dispatched CRC32C too");
+
+    for (off = 0; off < sizeof(buf); off++) {
+        buf[off] = (unsigned char) (off * 131 + 7);
+    }
+
+    bad = 0;
+
+    for (off = 0; off < 16; off++) {
+        for (len = 0; len + off <= sizeof(buf); len++) {
+            a = iam_s3_crc32c(0x12345678, buf + off, len);
+            b = iam_s3_crc32c_portable(0x12345678, buf + off, len);
+
+            if (a != b) {
+                bad++;
+            }
+        }
+    }
+
+    is_int(bad, 0, "CRC32C: the CPU's and the table's agree at offsets "
+           "0..15, lengths 0..300");
+
+    a = iam_s3_crc32c(iam_s3_crc32c(0, buf, 100), buf + 100, 200);
+    is_int(a, iam_s3_crc32c_portable(0, buf, 300),
+           "CRC32C chains across buffers");
 }
 
 
