@@ -28,23 +28,35 @@
 #define T_SCOPE          "20130524/us-east-1/s3/aws4_request"
 #define T_OBJECT         66560
 
-#define T_SEED           "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9"
-#define T_SIG1           "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648"
-#define T_SIG2           "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497"
-#define T_SIG3           "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9"
+#define T_SEED                                                                \
+    "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9"
+#define T_SIG1                                                                \
+    "ad80c730a21e5b8d04586a2213dd63b9a0e99e0e2307b0ade35a65485a288648"
+#define T_SIG2                                                                \
+    "0055627c9e194cb4542bae2aa5492e3c1575bbb81b612b7d234b86a503ef5497"
+#define T_SIG3                                                                \
+    "b6c6ea8a5354eaf15b3cb7646744f4275b71ea724fed81ceb9323e279d449df9"
 
-#define T_TSEED          "106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e"
-#define T_TSIG1          "b474d8862b1487a5145d686f57f013e54db672cee1c953b3010fb58501ef5aa2"
-#define T_TSIG2          "1c1344b170168f8e65b41376b44b20fe354e373826ccbbe2c1d40a8cae51e5c7"
-#define T_TSIG3          "2ca2aba2005185cf7159c6277faf83795951dd77a3a99e6e65d5c9f85863f992"
+#define T_TSEED                                                               \
+    "106e2a8a18243abcf37539882f36619c00e2dfc72633413f02d3b74544bfeb8e"
+#define T_TSIG1                                                               \
+    "b474d8862b1487a5145d686f57f013e54db672cee1c953b3010fb58501ef5aa2"
+#define T_TSIG2                                                               \
+    "1c1344b170168f8e65b41376b44b20fe354e373826ccbbe2c1d40a8cae51e5c7"
+#define T_TSIG3                                                               \
+    "2ca2aba2005185cf7159c6277faf83795951dd77a3a99e6e65d5c9f85863f992"
+
 /*
- * AWS's page prints 63bddb24... as the trailer signature, which no chain
- * reproduces (its chunk signatures do: b474d886, 1c1344b1, 2ca2aba2).
- * This one is computed with the trailer string to sign that reproduces
- * aws-c-auth's own trailer vector (df5735bd... for first:1st, second:2nd,
- * third:3rd after b6c6ea8a...), from the example's final chunk 2ca2aba2.
+ * AWS's trailer example prints the chunk signatures b474d886 and 1c1344b1,
+ * which the chain from its seed 106e2a8a reproduces; its final chunk
+ * (b6c6ea8a, copied from the other example) and its trailer signature
+ * (63bddb24) no chain reproduces.  The final chunk here is the chain's,
+ * 2ca2aba2, and the trailer signature is computed from it with the string
+ * to sign that reproduces aws-c-auth's own trailer vector (df5735bd... for
+ * "first:1st\nsecond:2nd\nthird:3rd\n" after b6c6ea8a).
  */
-#define T_TRAILER_SIG    "d81f82fc3505edab99d459891051a732e8730629a2e4a59689829ca17fe2e435"
+#define T_TRAILER_SIG                                                         \
+    "d81f82fc3505edab99d459891051a732e8730629a2e4a59689829ca17fe2e435"
 
 /* checksums of 66560 'a', from AWS's example (CRC32C) and Python's */
 #define T_CRC32C         "sOO8/Q=="
