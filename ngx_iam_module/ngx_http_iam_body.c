@@ -284,7 +284,9 @@ ngx_http_iam_request_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
 
     ngx_http_iam_body_fail(r, ctx, ck->error, ck->detail);
 
+    /* the payload is part of what was signed: $iam_auth_error says so */
     ctx->payload_failed = 1;
+    ctx->auth_failed = 1;
 
     ilcf = ctx->conf;
     imcf = ngx_http_get_module_main_conf(r, ngx_http_iam_module);

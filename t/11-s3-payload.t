@@ -36,7 +36,7 @@ my $t = nginx_start(ports => [$gw, $gwu, $gws, $gwe, $store], files => {
     'store/parts/.keep' => '',
 }, http => <<"HTTP");
     iam_account \@DIR\@/account.json;
-    log_format payload '\$request_method \$request_uri \$http_x_amz_content_sha256 \$status';
+    log_format payload '\$request_method \$request_uri \$http_x_amz_content_sha256 \$status \$iam_auth_error';
     access_log \@DIR\@/gateway.log payload;
 
     # the gateway, the upstream reading the body only once it is all here
@@ -473,9 +473,12 @@ ok(!grep({ !/" 400 / } @cut), 'the store saw each of them end short (400)')
 
 # how the real clients signed: the CLI's parts by SHA-256, the SDK streaming
 my @gw = split /\n/, read_file("$dir/gateway.log");
-ok(scalar(grep { /^PUT \S+big-buffered\.bin\?\S*partNumber=\d [0-9a-f]{64} 20[01]$/ } @gw) == 3,
+ok(scalar(grep { /^PUT \S+big-buffered\.bin\?\S*partNumber=\d [0-9a-f]{64} 20[01] -$/ } @gw) == 3,
    'aws s3 cp signed each of its 3 parts with its SHA-256, all checked')
     or diag(join "\n", grep { /big-/ } @gw);
+
+ok(scalar(grep { /^PUT \S+forged-buffered-\d+\.bin \S+ 403 SignatureDoesNotMatch$/ } @gw) >= 3,
+   'the access log\'s $iam_auth_error names a refused payload\'s error');
 
 my @lines = grep { /iam: \w+: access key/ } split /\n/, error_log($t);
 ok(scalar(grep { /SignatureDoesNotMatch: .*a chunk's signature does not match \(chunk \d+, after \d+ bytes of the object\)/ } @lines),
