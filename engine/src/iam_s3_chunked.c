@@ -95,6 +95,9 @@ static const iam_s3_chunked_error_t  iam_s3_chunked_errors[] = {
       "The chunk size is too large." },
     { "InvalidChunkSizeError", 400,
       "The chunk header is too long." },
+    { "InvalidChunkSizeError", 400,
+      "Only the last chunk is allowed to have a size less than 8192 "
+      "bytes." },
     { "InvalidArgument", 400,
       "A chunk carries an extension other than chunk-signature." },
     { "SignatureDoesNotMatch", 403,
@@ -882,6 +885,18 @@ iam_s3_chunked_header(iam_s3_chunked_t *ck)
         return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_EXTENSION,
                                    "a chunk-signature in an unsigned "
                                    "payload");
+    }
+
+    /* many tiny signed chunks would cost an HMAC each: S3 refuses them */
+
+    if (ck->short_chunk && size != 0) {
+        return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_CHUNK_TOO_SMALL,
+                                   "a signed chunk under 8192 bytes before "
+                                   "the last one");
+    }
+
+    if (ck->signed_chunks && size < IAM_S3_CHUNKED_MIN_SIGNED) {
+        ck->short_chunk = 1;
     }
 
     ck->chunks++;

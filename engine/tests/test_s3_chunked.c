@@ -18,6 +18,8 @@
 #include <string.h>
 #include <iam/iam_sigv4.h>
 #include <iam/iam_s3_chunked.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
 #include "tap.h"
 #include "../src/iam_s3_chunked_internal.h"
 
@@ -105,6 +107,10 @@ static void t_headers_bad(void);
 static void t_errors(void);
 static void t_crc32c(void);
 static void t_mutations(void);
+static void t_chunk_sizes(void);
+static void t_sign_chunk(const char *prev, const char *data, size_t len,
+    char *sig);
+static void t_add_signed(t_body_t *b, char *prev, size_t n);
 
 
 static char                 scratch_mem[256 * 1024];
@@ -136,6 +142,7 @@ main(void)
     t_errors();
     t_crc32c();
     t_mutations();
+    t_chunk_sizes();
 
     return tap_done();
 }
@@ -1054,6 +1061,122 @@ t_mutations(void)
 
         free(b.data);
     }
+}
+
+
+/*
+ * A chunk signer of the test's own, on OpenSSL's one-shot HMAC and SHA-256
+ * (the decoder uses EVP contexts): it must reproduce AWS's first chunk.
+ */
+
+static void
+t_hex(char *hex, const unsigned char *bin, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+        sprintf(hex + 2 * i, "%02x", bin[i]);
+    }
+}
+
+
+static void
+t_sign_chunk(const char *prev, const char *data, size_t len, char *sig)
+{
+    char           sts[512], hash[65];
+    unsigned int   n;
+    unsigned char  k[32], md[32];
+
+    HMAC(EVP_sha256(), "AWS4" T_SECRET, 4 + strlen(T_SECRET),
+         (const unsigned char *) "20130524", 8, k, &n);
+    HMAC(EVP_sha256(), k, 32, (const unsigned char *) "us-east-1", 9, k, &n);
+    HMAC(EVP_sha256(), k, 32, (const unsigned char *) "s3", 2, k, &n);
+    HMAC(EVP_sha256(), k, 32, (const unsigned char *) "aws4_request", 12, k,
+         &n);
+
+    SHA256((const unsigned char *) data, len, md);
+    t_hex(hash, md, 32);
+
+    snprintf(sts, sizeof(sts), "AWS4-HMAC-SHA256-PAYLOAD\n20130524T000000Z\n"
+             T_SCOPE "\n%s\n" IAM_SIGV4_EMPTY_SHA256 "\n%s", prev, hash);
+
+    HMAC(EVP_sha256(), k, 32, (const unsigned char *) sts, strlen(sts), md,
+         &n);
+    t_hex(sig, md, 32);
+}
+
+
+/*
+ * n bytes of 'a' as one signed chunk chained from prev (updated); n = 0 is
+ * the final chunk, whose empty data is followed by the CRLF too
+ */
+
+static void
+t_add_signed(t_body_t *b, char *prev, size_t n)
+{
+    char   *data, line[128];
+
+    data = malloc(n + 1);
+    memset(data, 'a', n);
+    t_sign_chunk(prev, data, n, prev);
+    free(data);
+
+    snprintf(line, sizeof(line), "%zx;chunk-signature=%s\r\n", n, prev);
+    t_add(b, line);
+    t_add_a(b, n);
+    t_add(b, "\r\n");
+}
+
+
+static void
+t_chunk_sizes(void)
+{
+    char                   prev[65];
+    t_body_t               b;
+    t_sink_t               sink;
+    iam_s3_chunked_err_t   err;
+    iam_s3_chunked_conf_t  conf;
+
+    memset(&b, 0, sizeof(b));
+    t_add_a(&b, 65536);
+    t_sign_chunk(T_SEED, b.data, 65536, prev);
+    is_str(prev, T_SIG1, "the test's own chunk signer reproduces AWS's");
+
+    /* 8 KiB, then 1 KiB, then the end: the smallest chunks allowed */
+    b.len = 0;
+    strcpy(prev, T_SEED);
+    t_add_signed(&b, prev, 8192);
+    t_add_signed(&b, prev, 1024);
+    t_add_signed(&b, prev, 0);
+    t_conf(&conf, IAM_S3_STREAMING_SIGNED, "9216", NULL, &auth);
+    ok(t_run(&conf, &b, 100, &sink, &err) == IAM_OK && sink.bytes == 9216,
+       "signed chunks of 8192 and 1024 bytes pass");
+
+    /* 1 KiB, then 8 KiB: a short chunk before the last */
+    b.len = 0;
+    strcpy(prev, T_SEED);
+    t_add_signed(&b, prev, 1024);
+    t_add_signed(&b, prev, 8192);
+    t_add_signed(&b, prev, 0);
+    t_expect("a signed chunk of 1024 bytes before the last", &conf, &b,
+             IAM_S3_CHUNKED_ERR_CHUNK_TOO_SMALL);
+
+    b.len = 0;
+    strcpy(prev, T_SEED);
+    t_add_signed(&b, prev, 8191);
+    t_add_signed(&b, prev, 1025);
+    t_add_signed(&b, prev, 0);
+    t_expect("a signed chunk of 8191 bytes before the last", &conf, &b,
+             IAM_S3_CHUNKED_ERR_CHUNK_TOO_SMALL);
+
+    /* unsigned chunks come as the client's stream yields them */
+    b.len = 0;
+    t_add(&b, "1\r\na\r\n1\r\na\r\n0\r\n\r\n");
+    t_conf(&conf, IAM_S3_STREAMING_UNSIGNED_TRAILER, "2", NULL, NULL);
+    ok(t_run(&conf, &b, 3, &sink, &err) == IAM_OK,
+       "unsigned chunks of any size pass");
+
+    free(b.data);
 }
 
 

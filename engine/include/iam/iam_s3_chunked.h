@@ -39,6 +39,8 @@
 /* "ffffffffffffffff;chunk-signature=<64 hex>" fits with room to spare */
 #define IAM_S3_CHUNKED_MAX_LINE      128
 #define IAM_S3_CHUNKED_MAX_SCOPE     128
+/* signed chunks but the last are at least this long, as S3 requires */
+#define IAM_S3_CHUNKED_MIN_SIGNED    8192
 
 
 typedef enum {
@@ -79,6 +81,7 @@ typedef enum {
     IAM_S3_CHUNKED_ERR_SIZE_INVALID,         /* InvalidChunkSizeError 400 */
     IAM_S3_CHUNKED_ERR_SIZE_OVERFLOW,        /* InvalidChunkSizeError 400 */
     IAM_S3_CHUNKED_ERR_LINE_TOO_LONG,        /* InvalidChunkSizeError 400 */
+    IAM_S3_CHUNKED_ERR_CHUNK_TOO_SMALL,      /* InvalidChunkSizeError 400 */
     IAM_S3_CHUNKED_ERR_EXTENSION,            /* InvalidArgument 400 */
     IAM_S3_CHUNKED_ERR_SIGNATURE_MISSING,    /* SignatureDoesNotMatch 403 */
     IAM_S3_CHUNKED_ERR_SIGNATURE_MALFORMED,  /* SignatureDoesNotMatch 403 */
@@ -139,6 +142,7 @@ typedef struct {
     unsigned                have_checksum:1; /* the trailer line was seen */
     unsigned                have_trailer_sig:1;
     unsigned                final:1;         /* the 0-length chunk seen */
+    unsigned                short_chunk:1;   /* one under the minimum */
 
     uint64_t                decoded_length;
     uint64_t                decoded;         /* object bytes so far */
