@@ -246,7 +246,8 @@ ngx_http_iam_request_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
     ngx_http_iam_loc_conf_t   *ilcf;
     ngx_http_iam_main_conf_t  *imcf;
 
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_iam_module);
+    /* a check once begun survives an internal redirect (error_page) */
+    ctx = ngx_http_iam_get_ctx(r->main);
 
     if (ctx == NULL || ctx->payload == NULL) {
         return ngx_http_next_request_body_filter(r, in);
