@@ -23,6 +23,8 @@
 
 static ngx_int_t ngx_http_iam_body_header(ngx_http_request_t *r,
     const char *name, size_t len, iam_str_t *value, ngx_uint_t *have);
+static ngx_int_t ngx_http_iam_body_checksum(ngx_http_request_t *r,
+    iam_s3_chunked_conf_t *conf);
 static void ngx_http_iam_body_fail(ngx_http_request_t *r,
     ngx_http_iam_ctx_t *ctx, iam_s3_chunked_err_t err, const char *detail);
 static void ngx_http_iam_body_cleanup(void *data);
@@ -57,15 +59,24 @@ ngx_http_iam_body_init(ngx_http_request_t *r, ngx_http_iam_loc_conf_t *ilcf,
 
     body = (r->headers_in.content_length_n > 0 || r->headers_in.chunked);
 
+    if (body && ngx_http_iam_body_checksum(r, &conf) != NGX_OK) {
+        ngx_http_iam_body_fail(r, ctx, IAM_S3_CHUNKED_ERR_CHECKSUM_TWICE,
+                               "more than one x-amz-checksum- header");
+        return NGX_ABORT;
+    }
+
     switch (iam_s3_payload_mode(auth->payload_hash)) {
 
     case IAM_S3_PAYLOAD_UNSIGNED:
         /* a presigned GET has no body to leave unsigned */
-        if (!body || ilcf->unsigned_payload) {
+        if (!body
+            || (ilcf->unsigned_payload
+                && conf.checksum == IAM_S3_CHECKSUM_NONE))
+        {
             return NGX_OK;
         }
 
-        conf.refuse_unsigned = 1;
+        conf.refuse_unsigned = !ilcf->unsigned_payload;
         break;
 
     case IAM_S3_PAYLOAD_SHA256:
@@ -203,6 +214,57 @@ ngx_http_iam_body_header(ngx_http_request_t *r, const char *name, size_t len,
             *have = 1;
             value->len = h[i].value.len;
             value->data = (const char *) h[i].value.data;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The x-amz-checksum-crc32/crc32c/sha1/sha256 header, if any; NGX_DECLINED
+ * for two of them (S3 takes one).  Others (crc64nvme) are the store's.
+ */
+
+static ngx_int_t
+ngx_http_iam_body_checksum(ngx_http_request_t *r, iam_s3_chunked_conf_t *conf)
+{
+    iam_str_t           name;
+    ngx_uint_t          i;
+    ngx_list_part_t    *part;
+    ngx_table_elt_t    *h;
+    iam_s3_checksum_e   sum;
+
+    conf->checksum = IAM_S3_CHECKSUM_NONE;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].key.len < sizeof("x-amz-checksum-") - 1
+                || ngx_strncasecmp(h[i].key.data, (u_char *) "x-amz-checksum-",
+                                   sizeof("x-amz-checksum-") - 1)
+                   != 0)
+            {
+                continue;
+            }
+
+            name.len = h[i].key.len;
+            name.data = (const char *) h[i].key.data;
+
+            sum = iam_s3_checksum_header(name);
+
+            if (sum == IAM_S3_CHECKSUM_NONE) {
+                continue;
+            }
+
+            if (conf->checksum != IAM_S3_CHECKSUM_NONE) {
+                return NGX_DECLINED;
+            }
+
+            conf->checksum = sum;
+            conf->checksum_value.len = h[i].value.len;
+            conf->checksum_value.data = (const char *) h[i].value.data;
         }
     }
 

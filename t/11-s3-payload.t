@@ -36,7 +36,7 @@ my $t = nginx_start(ports => [$gw, $gwu, $gws, $gwe, $store], files => {
     'store/parts/.keep' => '',
 }, http => <<"HTTP");
     iam_account \@DIR\@/account.json;
-    log_format payload '\$request_method \$request_uri \$http_x_amz_content_sha256 \$status \$iam_auth_error';
+    log_format payload '\$request_method \$request_uri \$http_x_amz_content_sha256 \$status \$iam_auth_error crc32=\$http_x_amz_checksum_crc32';
     access_log \@DIR\@/gateway.log payload;
 
     # the gateway, the upstream reading the body only once it is all here
@@ -402,6 +402,28 @@ for my $port ($gw, $gwu) {
     like($r->{status}, qr/^20[14]$/, "$mode: the body that does hash to it is stored");
     is(read_file("$dir/store$path"), $object, "$mode: the same bytes");
 
+    # an x-amz-checksum- header (signed, as x-amz-* headers must be) that
+    # the body does not match
+    $path = "/shared/home/alice/forged-$mode-" . $n++ . '.bin';
+    ($seed, @h) = sign_put(port => $port, path => $path,
+                           mode => sha256_hex($object),
+                           headers => { 'x-amz-checksum-crc32' => 'AAAAAA==' });
+    $r = put($port, $path, $object, @h);
+    is($r->{status} . ' ' . code($r), '400 BadDigest',
+       "$mode: a hashed body with a wrong x-amz-checksum-crc32: BadDigest");
+    ok(!-e "$dir/store$path", "$mode: never stored");
+
+    $path = "/shared/home/alice/forged-$mode-" . $n++ . '.bin';
+    ($seed, @h) = sign_put(port => $port, path => $path,
+                           mode => sha256_hex($object),
+                           headers => { 'x-amz-checksum-crc32' => 'AAAAAA==',
+                                        'x-amz-checksum-sha1' =>
+                                            encode_b64(Digest::SHA::sha1($object)) });
+    $r = put($port, $path, $object, @h);
+    is($r->{status} . ' ' . code($r), '400 InvalidRequest',
+       "$mode: two x-amz-checksum- headers: InvalidRequest");
+    ok(!-e "$dir/store$path", "$mode: never stored");
+
     # an unsigned trailer whose CRC32 is wrong
     $path = "/shared/home/alice/forged-$mode-" . $n++ . '.bin';
     ($seed, @h) = sign_put(port => $port, path => $path,
@@ -473,11 +495,11 @@ ok(!grep({ !/" 400 / } @cut), 'the store saw each of them end short (400)')
 
 # how the real clients signed: the CLI's parts by SHA-256, the SDK streaming
 my @gw = split /\n/, read_file("$dir/gateway.log");
-ok(scalar(grep { /^PUT \S+big-buffered\.bin\?\S*partNumber=\d [0-9a-f]{64} 20[01] -$/ } @gw) == 3,
-   'aws s3 cp signed each of its 3 parts with its SHA-256, all checked')
+ok(scalar(grep { /^PUT \S+big-buffered\.bin\?\S*partNumber=\d [0-9a-f]{64} 20[01] - crc32=[A-Za-z0-9+\/]{6}==$/ } @gw) == 3,
+   'aws s3 cp signed each of its 3 parts with its SHA-256 and sent its CRC32, all checked')
     or diag(join "\n", grep { /big-/ } @gw);
 
-ok(scalar(grep { /^PUT \S+forged-buffered-\d+\.bin \S+ 403 SignatureDoesNotMatch$/ } @gw) >= 3,
+ok(scalar(grep { /^PUT \S+forged-buffered-\d+\.bin \S+ 403 SignatureDoesNotMatch crc32=-$/ } @gw) >= 3,
    'the access log\'s $iam_auth_error names a refused payload\'s error');
 
 my @lines = grep { /iam: \w+: access key/ } split /\n/, error_log($t);

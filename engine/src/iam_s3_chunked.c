@@ -49,6 +49,11 @@ static int iam_s3_chunked_init_trailer(iam_s3_chunked_t *ck,
     const iam_s3_chunked_conf_t *conf);
 static int iam_s3_chunked_init_signing(iam_s3_chunked_t *ck,
     const iam_s3_chunked_conf_t *conf);
+static int iam_s3_chunked_init_sum(iam_s3_chunked_t *ck,
+    iam_s3_checksum_e checksum);
+static int iam_s3_chunked_expect_sum(iam_s3_chunked_t *ck, iam_str_t value);
+static int iam_s3_chunked_sum(iam_s3_chunked_t *ck, const char *p, size_t n);
+static int iam_s3_chunked_check_sum(iam_s3_chunked_t *ck);
 static int iam_s3_chunked_length(iam_str_t s, uint64_t *value);
 static ssize_t iam_s3_chunked_line(iam_s3_chunked_t *ck, const char *p,
     const char *end);
@@ -140,6 +145,9 @@ static const iam_s3_chunked_error_t  iam_s3_chunked_errors[] = {
     { "BadDigest", 400,
       "The checksum you specified did not match the calculated "
       "checksum." },
+    { "InvalidRequest", 400,
+      "Expecting a single x-amz-checksum- header. Multiple checksum Types "
+      "are not allowed." },
     { "InternalError", 500,
       "We encountered an internal error. Please try again." },
 };
@@ -316,16 +324,14 @@ iam_s3_chunked_init(iam_s3_chunked_t *ck, const iam_s3_chunked_conf_t *conf)
 
     case IAM_S3_PAYLOAD_SHA256:
         for (i = 0; i < IAM_SIGV4_HEX_LEN; i++) {
-            ck->expected[i] = (char) tolower(
+            ck->payload_hash[i] = (char) tolower(
                                   (unsigned char) conf->content_sha256.data[i]);
         }
 
-        ck->expected_len = IAM_SIGV4_HEX_LEN;
+        ck->chunk_md = EVP_MD_CTX_new();
 
-        ck->body_md = EVP_MD_CTX_new();
-
-        if (ck->body_md == NULL
-            || EVP_DigestInit_ex(ck->body_md, iam_s3_chunked_md(0), NULL)
+        if (ck->chunk_md == NULL
+            || EVP_DigestInit_ex(ck->chunk_md, iam_s3_chunked_md(0), NULL)
                != 1)
         {
             return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_INTERNAL,
@@ -410,6 +416,20 @@ iam_s3_chunked_init(iam_s3_chunked_t *ck, const iam_s3_chunked_conf_t *conf)
                                    "x-amz-trailer without a trailer mode");
     }
 
+    if (conf->checksum != IAM_S3_CHECKSUM_NONE) {
+        if (ck->trailer) {
+            return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_CHECKSUM_TWICE,
+                                       "an x-amz-checksum- header and a "
+                                       "trailer");
+        }
+
+        if (iam_s3_chunked_init_sum(ck, conf->checksum) != IAM_OK
+            || iam_s3_chunked_expect_sum(ck, conf->checksum_value) != IAM_OK)
+        {
+            return IAM_ERROR;
+        }
+    }
+
     ck->state = IAM_S3_CK_SIZE;
 
     return IAM_OK;
@@ -462,29 +482,82 @@ iam_s3_chunked_init_trailer(iam_s3_chunked_t *ck,
                                    "-sha256");
     }
 
-    ck->checksum = (iam_s3_checksum_e) i;
-    ck->checksum_name = iam_s3_checksums[i].name;
+    return iam_s3_chunked_init_sum(ck, (iam_s3_checksum_e) i);
+}
 
-    if (ck->checksum == IAM_S3_CHECKSUM_SHA1
-        || ck->checksum == IAM_S3_CHECKSUM_SHA256)
+
+/* the checksum of the object to compute: CRCs start at 0, SHAs by EVP */
+
+static int
+iam_s3_chunked_init_sum(iam_s3_chunked_t *ck, iam_s3_checksum_e checksum)
+{
+    ck->checksum = checksum;
+    ck->checksum_name = iam_s3_checksums[checksum].name;
+    ck->crc = 0;
+
+    if (checksum != IAM_S3_CHECKSUM_SHA1 && checksum != IAM_S3_CHECKSUM_SHA256)
     {
-        ck->body_md = EVP_MD_CTX_new();
+        return IAM_OK;
+    }
 
-        if (ck->body_md == NULL
-            || EVP_DigestInit_ex(ck->body_md,
-                                 iam_s3_chunked_md(ck->checksum
-                                                   == IAM_S3_CHECKSUM_SHA1),
-                                 NULL)
-               != 1)
-        {
-            return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_INTERNAL,
-                                       "digest init failed");
+    ck->body_md = EVP_MD_CTX_new();
+
+    if (ck->body_md == NULL
+        || EVP_DigestInit_ex(ck->body_md,
+                             iam_s3_chunked_md(checksum
+                                               == IAM_S3_CHECKSUM_SHA1),
+                             NULL)
+           != 1)
+    {
+        return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_INTERNAL,
+                                   "digest init failed");
+    }
+
+    return IAM_OK;
+}
+
+
+/* the claimed checksum: base64 of the algorithm's size, kept to compare */
+
+static int
+iam_s3_chunked_expect_sum(iam_s3_chunked_t *ck, iam_str_t value)
+{
+    int            n;
+    unsigned char  bin[48];
+
+    n = -1;
+
+    if (value.len == iam_s3_checksums[ck->checksum].b64_len) {
+        n = EVP_DecodeBlock(bin, (const unsigned char *) value.data,
+                            (int) value.len);
+    }
+
+    if (n < 0) {
+        return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_CHECKSUM_INVALID,
+                                   "the checksum is not base64 of the right "
+                                   "length");
+    }
+
+    memcpy(ck->expected, value.data, value.len);
+    ck->expected_len = value.len;
+    ck->have_checksum = 1;
+
+    return IAM_OK;
+}
+
+
+iam_s3_checksum_e
+iam_s3_checksum_header(iam_str_t name)
+{
+    size_t  i;
+
+    for (i = IAM_S3_CHECKSUM_CRC32; i <= IAM_S3_CHECKSUM_SHA256; i++) {
+        if (iam_str_eq_icase(name, iam_s3_checksums[i].name)) {
+            return (iam_s3_checksum_e) i;
         }
     }
 
-    ck->crc = 0;
-
-    return IAM_OK;
+    return IAM_S3_CHECKSUM_NONE;
 }
 
 
@@ -549,18 +622,20 @@ iam_s3_chunked_feed(iam_s3_chunked_t *ck, const void *data, size_t len)
     switch (ck->mode) {
 
     case IAM_S3_PAYLOAD_UNSIGNED:
-        if (len && ck->output && ck->output(ck->output_data, p, len) != IAM_OK)
-        {
-            return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_INTERNAL,
-                                       "output failed");
+    case IAM_S3_PAYLOAD_SHA256:
+        if (len == 0) {
+            return IAM_OK;
         }
 
-        return IAM_OK;
-
-    case IAM_S3_PAYLOAD_SHA256:
-        if (len && EVP_DigestUpdate(ck->body_md, p, len) != 1) {
+        if (ck->mode == IAM_S3_PAYLOAD_SHA256
+            && EVP_DigestUpdate(ck->chunk_md, p, len) != 1)
+        {
             return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_INTERNAL,
                                        "SHA-256 failed");
+        }
+
+        if (iam_s3_chunked_sum(ck, p, len) != IAM_OK) {
+            return IAM_ERROR;
         }
 
         ck->decoded += len;
@@ -649,37 +724,46 @@ iam_s3_chunked_finish(iam_s3_chunked_t *ck)
     switch (ck->mode) {
 
     case IAM_S3_PAYLOAD_UNSIGNED:
-        return IAM_OK;
+        break;
 
     case IAM_S3_PAYLOAD_SHA256:
-        if (EVP_DigestFinal_ex(ck->body_md, md, &n) != 1 || n != 32) {
+        if (EVP_DigestFinal_ex(ck->chunk_md, md, &n) != 1 || n != 32) {
             return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_INTERNAL,
                                        "SHA-256 failed");
         }
 
         iam_sigv4_hex_encode(hex, md, n);
 
-        if (CRYPTO_memcmp(hex, ck->expected, IAM_SIGV4_HEX_LEN) != 0) {
+        if (CRYPTO_memcmp(hex, ck->payload_hash, IAM_SIGV4_HEX_LEN) != 0) {
             return iam_s3_chunked_fail(ck,
                                        IAM_S3_CHUNKED_ERR_SHA256_MISMATCH,
                                        "the body does not hash to "
                                        "x-amz-content-sha256");
         }
 
-        ck->state = IAM_S3_CK_DONE;
-        return IAM_OK;
+        break;
 
     default:
-        break;
+        if (ck->state != IAM_S3_CK_DONE) {
+            return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_TRUNCATED,
+                                       ck->final
+                                       ? "the body ended in the trailer"
+                                       : ck->state == IAM_S3_CK_DATA
+                                         ? "the body ended inside a chunk"
+                                         : "the body ended before its final "
+                                           "zero-length chunk");
+        }
+
+        /* a trailer's checksum was checked at the trailer's end */
+        if (ck->trailer) {
+            return IAM_OK;
+        }
     }
 
-    if (ck->state != IAM_S3_CK_DONE) {
-        return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_TRUNCATED,
-                                   ck->final ? "the body ended in the trailer"
-                                   : ck->state == IAM_S3_CK_DATA
-                                     ? "the body ended inside a chunk"
-                                     : "the body ended before its final "
-                                       "zero-length chunk");
+    ck->state = IAM_S3_CK_DONE;
+
+    if (ck->have_checksum) {
+        return iam_s3_chunked_check_sum(ck);
     }
 
     return IAM_OK;
@@ -942,6 +1026,35 @@ iam_s3_chunked_data(iam_s3_chunked_t *ck, const char *p, size_t n)
                                    "SHA-256 failed");
     }
 
+    if (iam_s3_chunked_sum(ck, p, n) != IAM_OK) {
+        return IAM_ERROR;
+    }
+
+    if (ck->output && ck->output(ck->output_data, p, n) != IAM_OK) {
+        return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_INTERNAL,
+                                   "output failed");
+    }
+
+    ck->decoded += n;
+    ck->chunk_left -= n;
+
+    if (ck->chunk_left == 0) {
+        if (ck->signed_chunks && iam_s3_chunked_chunk_end(ck) != IAM_OK) {
+            return IAM_ERROR;
+        }
+
+        ck->state = IAM_S3_CK_DATA_CR;
+    }
+
+    return IAM_OK;
+}
+
+
+/* the object's checksum, as its bytes pass */
+
+static int
+iam_s3_chunked_sum(iam_s3_chunked_t *ck, const char *p, size_t n)
+{
     switch (ck->checksum) {
 
     case IAM_S3_CHECKSUM_CRC32:
@@ -965,20 +1078,30 @@ iam_s3_chunked_data(iam_s3_chunked_t *ck, const char *p, size_t n)
         break;
     }
 
-    if (ck->output && ck->output(ck->output_data, p, n) != IAM_OK) {
+    return IAM_OK;
+}
+
+
+static int
+iam_s3_chunked_check_sum(iam_s3_chunked_t *ck)
+{
+    size_t  n;
+    char    b64[64];
+
+    n = iam_s3_chunked_digest_b64(ck, b64);
+
+    if (n == 0) {
         return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_INTERNAL,
-                                   "output failed");
+                                   "digest failed");
     }
 
-    ck->decoded += n;
-    ck->chunk_left -= n;
-
-    if (ck->chunk_left == 0) {
-        if (ck->signed_chunks && iam_s3_chunked_chunk_end(ck) != IAM_OK) {
-            return IAM_ERROR;
-        }
-
-        ck->state = IAM_S3_CK_DATA_CR;
+    if (n != ck->expected_len || memcmp(b64, ck->expected, n) != 0) {
+        return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_CHECKSUM_MISMATCH,
+                                   ck->trailer
+                                   ? "the body does not match its trailing "
+                                     "checksum"
+                                   : "the body does not match its "
+                                     "x-amz-checksum- header");
     }
 
     return IAM_OK;
@@ -1085,10 +1208,8 @@ iam_s3_chunked_sign(iam_s3_chunked_t *ck, int trailer, const char *hash,
 static int
 iam_s3_chunked_trailer_line(iam_s3_chunked_t *ck)
 {
-    int            n;
-    iam_str_t      name, value;
-    const char    *p, *end, *colon;
-    unsigned char  bin[48];
+    iam_str_t     name, value;
+    const char   *p, *end, *colon;
 
     static const iam_str_t  sig_name = iam_string("x-amz-trailer-signature");
 
@@ -1163,24 +1284,7 @@ iam_s3_chunked_trailer_line(iam_s3_chunked_t *ck)
                                    "signature");
     }
 
-    n = -1;
-
-    if (value.len == iam_s3_checksums[ck->checksum].b64_len) {
-        n = EVP_DecodeBlock(bin, (const unsigned char *) value.data,
-                            (int) value.len);
-    }
-
-    if (n < 0) {
-        return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_CHECKSUM_INVALID,
-                                   "the trailing checksum is not base64 of "
-                                   "the right length");
-    }
-
-    memcpy(ck->expected, value.data, value.len);
-    ck->expected_len = value.len;
-    ck->have_checksum = 1;
-
-    return IAM_OK;
+    return iam_s3_chunked_expect_sum(ck, value);
 }
 
 
@@ -1190,10 +1294,8 @@ static int
 iam_s3_chunked_trailer_end(iam_s3_chunked_t *ck)
 {
     char    *p;
-    size_t   n;
     char     canon[sizeof("x-amz-checksum-sha256:\n") + IAM_SIGV4_HEX_LEN];
     char     hash[IAM_SIGV4_HEX_LEN + 1], sig[IAM_SIGV4_HEX_LEN + 1];
-    char     b64[64];
 
     if (ck->checksum != IAM_S3_CHECKSUM_NONE && !ck->have_checksum) {
         return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_TRAILER_MISSING,
@@ -1237,20 +1339,10 @@ iam_s3_chunked_trailer_end(iam_s3_chunked_t *ck)
         }
     }
 
-    if (ck->checksum != IAM_S3_CHECKSUM_NONE) {
-        n = iam_s3_chunked_digest_b64(ck, b64);
-
-        if (n == 0) {
-            return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_INTERNAL,
-                                       "digest failed");
-        }
-
-        if (n != ck->expected_len || memcmp(b64, ck->expected, n) != 0) {
-            return iam_s3_chunked_fail(ck,
-                                       IAM_S3_CHUNKED_ERR_CHECKSUM_MISMATCH,
-                                       "the body does not match its "
-                                       "trailing checksum");
-        }
+    if (ck->checksum != IAM_S3_CHECKSUM_NONE
+        && iam_s3_chunked_check_sum(ck) != IAM_OK)
+    {
+        return IAM_ERROR;
     }
 
     ck->state = IAM_S3_CK_DONE;

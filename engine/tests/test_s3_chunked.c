@@ -108,6 +108,7 @@ static void t_errors(void);
 static void t_crc32c(void);
 static void t_mutations(void);
 static void t_chunk_sizes(void);
+static void t_checksum_header(void);
 static void t_sign_chunk(const char *prev, const char *data, size_t len,
     char *sig);
 static void t_add_signed(t_body_t *b, char *prev, size_t n);
@@ -143,6 +144,7 @@ main(void)
     t_crc32c();
     t_mutations();
     t_chunk_sizes();
+    t_checksum_header();
 
     return tap_done();
 }
@@ -1175,6 +1177,81 @@ t_chunk_sizes(void)
     t_conf(&conf, IAM_S3_STREAMING_UNSIGNED_TRAILER, "2", NULL, NULL);
     ok(t_run(&conf, &b, 3, &sink, &err) == IAM_OK,
        "unsigned chunks of any size pass");
+
+    free(b.data);
+}
+
+
+/* an x-amz-checksum-* request header, checked in the modes without trailer */
+
+static void
+t_checksum_header(void)
+{
+    t_body_t               b;
+    t_sink_t               sink;
+    iam_s3_chunked_err_t   err;
+    iam_s3_chunked_conf_t  conf;
+
+    static const iam_str_t  crc32c = iam_string("X-Amz-Checksum-CRC32C");
+    static const iam_str_t  other = iam_string("x-amz-checksum-crc64nvme");
+    static const iam_str_t  algo = iam_string("x-amz-checksum-algorithm");
+
+    ok(iam_s3_checksum_header(crc32c) == IAM_S3_CHECKSUM_CRC32C
+       && iam_s3_checksum_header(other) == IAM_S3_CHECKSUM_NONE
+       && iam_s3_checksum_header(algo) == IAM_S3_CHECKSUM_NONE,
+       "checksum headers by name, case-insensitively; others are none");
+
+    memset(&b, 0, sizeof(b));
+    t_add_a(&b, T_OBJECT);
+
+#define t_sum(c, name, value)                                                 \
+    (c)->checksum = name;                                                     \
+    iam_str_set(&(c)->checksum_value, value)
+
+    t_conf(&conf, T_SHA256_HEX, NULL, NULL, NULL);
+    t_sum(&conf, IAM_S3_CHECKSUM_CRC32, T_CRC32);
+    ok(t_run(&conf, &b, 5000, &sink, &err) == IAM_OK,
+       "a hashed body with its x-amz-checksum-crc32");
+
+    t_sum(&conf, IAM_S3_CHECKSUM_CRC32, "AAAAAA==");
+    t_expect("a hashed body with a wrong x-amz-checksum-crc32", &conf, &b,
+             IAM_S3_CHUNKED_ERR_CHECKSUM_MISMATCH);
+
+    t_sum(&conf, IAM_S3_CHECKSUM_SHA1, T_CRC32);
+    t_expect("an x-amz-checksum-sha1 of a CRC's size", &conf, &b,
+             IAM_S3_CHUNKED_ERR_CHECKSUM_INVALID);
+
+    t_conf(&conf, IAM_SIGV4_UNSIGNED_PAYLOAD, NULL, NULL, NULL);
+    t_sum(&conf, IAM_S3_CHECKSUM_SHA256, T_SHA256);
+    ok(t_run(&conf, &b, 333, &sink, &err) == IAM_OK,
+       "UNSIGNED-PAYLOAD with its x-amz-checksum-sha256");
+
+    t_sum(&conf, IAM_S3_CHECKSUM_SHA1, T_SHA1);
+    b.data[100] = 'b';
+    t_expect("UNSIGNED-PAYLOAD changed under its x-amz-checksum-sha1", &conf,
+             &b, IAM_S3_CHUNKED_ERR_CHECKSUM_MISMATCH);
+    b.data[100] = 'a';
+
+    b.len = 0;
+    t_body_signed(&b);
+    t_conf(&conf, IAM_S3_STREAMING_SIGNED, "66560", NULL, &auth);
+    t_sum(&conf, IAM_S3_CHECKSUM_CRC32C, T_CRC32C);
+    ok(t_run(&conf, &b, 4000, &sink, &err) == IAM_OK,
+       "AWS's signed stream with x-amz-checksum-crc32c sOO8/Q==");
+
+    t_sum(&conf, IAM_S3_CHECKSUM_CRC32C, T_CRC32);
+    t_expect("AWS's signed stream with a wrong x-amz-checksum-crc32c", &conf,
+             &b, IAM_S3_CHUNKED_ERR_CHECKSUM_MISMATCH);
+
+    b.len = 0;
+    t_body_trailer(&b);
+    t_conf(&conf, IAM_S3_STREAMING_SIGNED_TRAILER, "66560",
+           "x-amz-checksum-crc32c", &tauth);
+    t_sum(&conf, IAM_S3_CHECKSUM_CRC32C, T_CRC32C);
+    t_expect("a checksum header and a trailer", &conf, &b,
+             IAM_S3_CHUNKED_ERR_CHECKSUM_TWICE);
+
+#undef t_sum
 
     free(b.data);
 }

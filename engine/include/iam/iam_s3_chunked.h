@@ -15,6 +15,9 @@
  *   STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER
  *                                          both, and a signed trailer.
  *
+ * An x-amz-checksum-crc32/crc32c/sha1/sha256 request header is checked
+ * against the object too, whatever the mode but the trailer ones.
+ *
  * iam_s3_chunked_init() once the request is authenticated (it needs the
  * signing key), iam_s3_chunked_feed() for every buffer of the body as
  * received, iam_s3_chunked_finish() at its end: only then is the body
@@ -64,6 +67,9 @@ typedef enum {
     IAM_S3_CHECKSUM_SHA256
 } iam_s3_checksum_e;
 
+/* which checksum a header name is ("x-amz-checksum-crc32"...), or NONE */
+iam_s3_checksum_e iam_s3_checksum_header(iam_str_t name);
+
 
 /*
  * The error catalogue: iam_s3_chunked_error_code(), _status() and
@@ -100,6 +106,7 @@ typedef enum {
     IAM_S3_CHUNKED_ERR_TRAILER_SIGNATURE_MISMATCH,  /* SignatureDoesNotMatch */
     IAM_S3_CHUNKED_ERR_CHECKSUM_INVALID,     /* InvalidRequest 400 */
     IAM_S3_CHUNKED_ERR_CHECKSUM_MISMATCH,    /* BadDigest 400 */
+    IAM_S3_CHUNKED_ERR_CHECKSUM_TWICE,       /* InvalidRequest 400 */
     IAM_S3_CHUNKED_ERR_INTERNAL,             /* InternalError 500 */
     IAM_S3_CHUNKED_ERR_LAST
 } iam_s3_chunked_err_t;
@@ -115,6 +122,9 @@ typedef struct {
     iam_str_t               decoded_length;  /* x-amz-decoded-content-length */
     iam_str_t               trailer;         /* x-amz-trailer, if any */
     unsigned                have_trailer:1;  /* x-amz-trailer was sent */
+    /* an x-amz-checksum-* request header, checked against the object */
+    iam_s3_checksum_e       checksum;
+    iam_str_t               checksum_value;
     unsigned                refuse_unsigned:1;  /* UNSIGNED-PAYLOAD */
 
     /* signed modes: the verified request, and the key's secret */
@@ -161,13 +171,17 @@ typedef struct {
     char                    chunk_sig[IAM_SIGV4_HEX_LEN];
     char                    trailer_sig[IAM_SIGV4_HEX_LEN];
 
-    /* x-amz-content-sha256 (hex mode), or the trailer's checksum */
+    /* x-amz-content-sha256 of a hex mode, lowercase */
+    char                    payload_hash[IAM_SIGV4_HEX_LEN];
+    /* the claimed checksum, base64: the trailer's or the header's */
     char                    expected[IAM_SIGV4_HEX_LEN + 1];
     size_t                  expected_len;
     iam_str_t               checksum_name;   /* x-amz-checksum-crc32 ... */
 
-    void                   *chunk_md;        /* EVP_MD_CTX: chunk's data */
-    void                   *body_md;         /* EVP_MD_CTX: whole object */
+    /* EVP_MD_CTXs: a chunk's data (the whole body's for a hex hash), and
+       the object's SHA-1 or SHA-256 checksum */
+    void                   *chunk_md;
+    void                   *body_md;
     uint32_t                crc;
 
     int                   (*output)(void *data, const void *buf, size_t len);
