@@ -224,18 +224,26 @@ ngx_http_iam_body_header(ngx_http_request_t *r, const char *name, size_t len,
 /*
  * The x-amz-checksum-crc32/crc32c/sha1/sha256 header, if any; NGX_DECLINED
  * for two of them (S3 takes one).  Others (crc64nvme) are the store's.
+ * CompleteMultipartUpload's is the whole object's, not its body's.
  */
 
 static ngx_int_t
 ngx_http_iam_body_checksum(ngx_http_request_t *r, iam_s3_chunked_conf_t *conf)
 {
     iam_str_t           name;
+    ngx_str_t           upload;
     ngx_uint_t          i;
     ngx_list_part_t    *part;
     ngx_table_elt_t    *h;
     iam_s3_checksum_e   sum;
 
     conf->checksum = IAM_S3_CHECKSUM_NONE;
+
+    if (r->method == NGX_HTTP_POST
+        && ngx_http_arg(r, (u_char *) "uploadId", 8, &upload) == NGX_OK)
+    {
+        return NGX_OK;
+    }
 
     for (part = &r->headers_in.headers.part; part; part = part->next) {
         h = part->elts;

@@ -239,7 +239,7 @@ sub sign_put {
              'x-amz-date' => $amz_date,
              %{ $a{headers} || {} });
     my @names = sort keys %h;
-    my $creq = join "\n", 'PUT', $a{path}, '',
+    my $creq = join "\n", $a{method} // 'PUT', $a{path}, $a{query} // '',
                           (map { "$_:$h{$_}" } @names), '',
                           join(';', @names), $a{mode};
     my $sts = join "\n", 'AWS4-HMAC-SHA256', $amz_date, $scope, sha256_hex($creq);
@@ -423,6 +423,18 @@ for my $port ($gw, $gwu) {
     is($r->{status} . ' ' . code($r), '400 InvalidRequest',
        "$mode: two x-amz-checksum- headers: InvalidRequest");
     ok(!-e "$dir/store$path", "$mode: never stored");
+
+    # CompleteMultipartUpload's checksum is the object's, not its body's
+    $path = "/shared/home/alice/complete-$mode.bin";
+    my $xml = '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>'
+              . '<ETag>"part"</ETag></Part></CompleteMultipartUpload>';
+    ($seed, @h) = sign_put(port => $port, path => $path, method => 'POST',
+                           query => 'uploadId=up1', mode => sha256_hex($xml),
+                           headers => { 'x-amz-checksum-crc32' => 'sK4Y7A==' });
+    $r = curl('-X', 'POST', '--data-binary', $xml, '-H', 'Content-Type:', @h,
+              "http://127.0.0.1:$port$path?uploadId=up1");
+    is($r->{status}, 200, "$mode: CompleteMultipartUpload's x-amz-checksum-crc32 "
+                          . 'is left to the store') or diag($r->{raw});
 
     # an unsigned trailer whose CRC32 is wrong
     $path = "/shared/home/alice/forged-$mode-" . $n++ . '.bin';
