@@ -17,6 +17,7 @@ use FindBin;
 use POSIX qw(strftime);
 use Digest::SHA qw(sha256_hex hmac_sha256 hmac_sha256_hex);
 use lib "$FindBin::Bin/lib";
+use IamSkip;
 use IamTest;
 
 my ($gw, $gwu, $gws, $gwe, $store) = (free_port(), free_port(), free_port(),
@@ -150,7 +151,7 @@ sub random_bytes {
 # --- real clients -----------------------------------------------------------
 
 SKIP: {
-    skip 'the AWS CLI (aws) is not on PATH', 4 unless has('aws');
+    skip_unless(has('aws'), 'the AWS CLI (aws) is not on PATH', 4);
 
     write_file("$dir/aws-config", "[default]\nregion = us-east-1\ns3 =\n"
                . "    addressing_style = path\n    signature_version = s3v4\n");
@@ -181,8 +182,8 @@ SKIP: {
 }
 
 SKIP: {
-    skip 'node or @aws-sdk/client-s3 is missing (cd t && npm ci)', 8
-        unless has('node') && -d "$FindBin::Bin/node_modules/\@aws-sdk/client-s3";
+    skip_unless(has('node') && -d "$FindBin::Bin/node_modules/\@aws-sdk/client-s3",
+                'node or @aws-sdk/client-s3 is missing (cd t && npm ci)', 9);
 
     my $file = "$dir/sdk.bin";
     write_file($file, random_bytes(300 * 1024 + 17, 42));
@@ -507,9 +508,12 @@ ok(!grep({ !/" 400 / } @cut), 'the store saw each of them end short (400)')
 
 # how the real clients signed: the CLI's parts by SHA-256, the SDK streaming
 my @gw = split /\n/, read_file("$dir/gateway.log");
-ok(scalar(grep { /^PUT \S+big-buffered\.bin\?\S*partNumber=\d [0-9a-f]{64} 20[01] - crc32=[A-Za-z0-9+\/]{6}==$/ } @gw) == 3,
-   'aws s3 cp signed each of its 3 parts with its SHA-256 and sent its CRC32, all checked')
-    or diag(join "\n", grep { /big-/ } @gw);
+SKIP: {
+    skip_unless(has('aws'), 'the AWS CLI (aws) is not on PATH', 1);
+    ok(scalar(grep { /^PUT \S+big-buffered\.bin\?\S*partNumber=\d [0-9a-f]{64} 20[01] - crc32=[A-Za-z0-9+\/]{6}==$/ } @gw) == 3,
+       'aws s3 cp signed each of its 3 parts with its SHA-256 and sent its CRC32, all checked')
+        or diag(join "\n", grep { /big-/ } @gw);
+}
 
 ok(scalar(grep { /^PUT \S+forged-buffered-\d+\.bin \S+ 403 SignatureDoesNotMatch crc32=-$/ } @gw) >= 3,
    'the access log\'s $iam_auth_error names a refused payload\'s error');
