@@ -209,10 +209,6 @@ int iam_s3_chunked_finish(iam_s3_chunked_t *ck);
 /* frees the digests and wipes the signing key */
 void iam_s3_chunked_cleanup(iam_s3_chunked_t *ck);
 
-/* whether this decoder has anything to check at all */
-#define iam_s3_chunked_passthrough(ck)                                        \
-    ((ck)->mode == IAM_S3_PAYLOAD_UNSIGNED)
-
 /* the mode is aws-chunked: the upstream gets a framed body */
 #define iam_s3_chunked_framed(ck)                                             \
     ((ck)->mode >= IAM_S3_PAYLOAD_STREAMING                                   \
