@@ -15,7 +15,7 @@ NGX_SRC   ?= /usr/share/nginx/src
 WARN      := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) -fPIC -Iengine/include
-LIBS      := -ljansson -lcrypto
+LIBS      := -ljansson -lcrypto -lz
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all

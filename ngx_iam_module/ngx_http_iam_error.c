@@ -42,14 +42,9 @@ ngx_http_iam_send_error(ngx_http_request_t *r,
     ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
     ngx_http_iam_ctx_t *ctx)
 {
-    u_char                     *p;
-    size_t                      len;
-    uintptr_t                   escape;
     ngx_int_t                   rc;
-    ngx_str_t                   ct, id, body;
+    ngx_str_t                   ct, body;
     ngx_uint_t                  status;
-    ngx_table_elt_t            *h;
-    ngx_http_variable_value_t  *vv;
     ngx_http_complex_value_t    cv;
     ngx_http_core_loc_conf_t   *clcf;
 
@@ -76,6 +71,40 @@ ngx_http_iam_send_error(ngx_http_request_t *r,
         return status;
     }
 
+    if (ngx_http_iam_error_body(r, imcf, ilcf, ctx, &ct, &body) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memzero(&cv, sizeof(ngx_http_complex_value_t));
+    cv.value = body;
+
+    /*
+     * the response is complete here: finalize it, and tell the access phase
+     * that the request is taken care of
+     */
+
+    rc = ngx_http_send_response(r, status, &ct, &cv);
+
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_DONE;
+}
+
+
+/* the body of a refusal: S3's XML error document, or a small JSON one */
+
+ngx_int_t
+ngx_http_iam_error_body(ngx_http_request_t *r,
+    ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
+    ngx_http_iam_ctx_t *ctx, ngx_str_t *type, ngx_str_t *out)
+{
+    u_char                     *p;
+    size_t                      len;
+    uintptr_t                   escape;
+    ngx_str_t                   ct, id, body;
+    ngx_table_elt_t            *h;
+    ngx_http_variable_value_t  *vv;
+
     id.len = 0;
     id.data = NULL;
 
@@ -100,7 +129,7 @@ ngx_http_iam_send_error(ngx_http_request_t *r,
 
         body.data = ngx_pnalloc(r->pool, len);
         if (body.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return NGX_ERROR;
         }
 
         p = ngx_cpymem(body.data,
@@ -139,7 +168,7 @@ ngx_http_iam_send_error(ngx_http_request_t *r,
         if (id.len) {
             h = ngx_list_push(&r->headers_out.headers);
             if (h == NULL) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+                return NGX_ERROR;
             }
 
             h->hash = 1;
@@ -157,7 +186,7 @@ ngx_http_iam_send_error(ngx_http_request_t *r,
 
         body.data = ngx_pnalloc(r->pool, len);
         if (body.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return NGX_ERROR;
         }
 
         p = ngx_cpymem(body.data, "{\"error\":\"",
@@ -181,19 +210,10 @@ ngx_http_iam_send_error(ngx_http_request_t *r,
 
     body.len = p - body.data;
 
-    ngx_memzero(&cv, sizeof(ngx_http_complex_value_t));
-    cv.value = body;
+    *type = ct;
+    *out = body;
 
-    /*
-     * the response is complete here: finalize it, and tell the access phase
-     * that the request is taken care of
-     */
-
-    rc = ngx_http_send_response(r, status, &ct, &cv);
-
-    ngx_http_finalize_request(r, rc);
-
-    return NGX_DONE;
+    return NGX_OK;
 }
 
 

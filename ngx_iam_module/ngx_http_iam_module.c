@@ -198,6 +198,13 @@ static ngx_command_t  ngx_http_iam_commands[] = {
       offsetof(ngx_http_iam_loc_conf_t, jwt_session_claim),
       NULL },
 
+    { ngx_string("iam_s3_unsigned_payload"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_iam_loc_conf_t, unsigned_payload),
+      NULL },
+
     { ngx_string("iam_enforce"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -713,7 +720,7 @@ ngx_http_iam_init(ngx_conf_t *cf)
 
     *h = ngx_http_iam_handler;
 
-    return NGX_OK;
+    return ngx_http_iam_body_init_filters(cf);
 }
 
 
@@ -784,6 +791,7 @@ ngx_http_iam_create_loc_conf(ngx_conf_t *cf)
     conf->keys = NGX_CONF_UNSET_PTR;
     conf->resource_policy = NGX_CONF_UNSET_PTR;
     conf->jwt_token = NGX_CONF_UNSET_PTR;
+    conf->unsigned_payload = NGX_CONF_UNSET;
 
     return conf;
 }
@@ -843,6 +851,7 @@ ngx_http_iam_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);
     ngx_conf_merge_ptr_value(conf->resource_policy, prev->resource_policy,
                              NULL);
+    ngx_conf_merge_value(conf->unsigned_payload, prev->unsigned_payload, 1);
 
     /*
      * only a service given by iam_sigv4 is inherited: the default depends

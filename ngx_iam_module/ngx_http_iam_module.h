@@ -27,6 +27,7 @@
 #include <iam/iam_s3.h>
 #include <iam/iam_session.h>
 #include <iam/iam_sts_token.h>
+#include <iam/iam_s3_chunked.h>
 
 
 #define NGX_HTTP_IAM_AUTH_SIGV4        0x01
@@ -111,6 +112,8 @@ typedef struct {
     ngx_http_complex_value_t   *jwt_token;      /* iam_jwt_token */
     ngx_str_t                   jwt_session_claim;
 
+    ngx_flag_t                  unsigned_payload;  /* iam_s3_unsigned_... */
+
     /* entries of the request's condition context, counted at merge */
     ngx_uint_t                  ncontext;
 } ngx_http_iam_loc_conf_t;
@@ -152,11 +155,25 @@ typedef struct {
 
     ngx_http_iam_error_t        error;          /* error.code.len: refused */
 
+    /*
+     * S3 payload integrity (ngx_http_iam_body.c): the decoder holds the
+     * seed signature and signing key of the authentication; a payload
+     * refused mid-body is answered as S3 does by replacing nginx's own
+     * error page.
+     */
+    iam_s3_chunked_t           *payload;
+    ngx_str_t                   error_type;
+    ngx_str_t                   error_body;
+
     unsigned                    authenticated:1;
     unsigned                    auth_failed:1;
     unsigned                    evaluated:1;
     unsigned                    body_pending:1;
     unsigned                    body_read:1;
+    unsigned                    payload_failed:1;
+    unsigned                    payload_replace:1;
+    unsigned                    payload_headers:1;
+    unsigned                    payload_sent:1;
 
     /* storage for the connection's condition keys */
     iam_str_t                   source_ip;
@@ -226,6 +243,19 @@ char *ngx_http_iam_sts_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     (IAM_SESSION_CONTEXT_KEYS + IAM_SESSION_MAX_TAGS)
 
 
+/* ngx_http_iam_body.c */
+
+/*
+ * After a verified SigV4 on an S3 location: NGX_OK, the body will be
+ * checked as it streams (or needs no check); NGX_ABORT: refused at once,
+ * ctx->error says why; NGX_ERROR: internal.
+ */
+ngx_int_t ngx_http_iam_body_init(ngx_http_request_t *r,
+    ngx_http_iam_loc_conf_t *ilcf, ngx_http_iam_ctx_t *ctx,
+    const iam_sigv4_auth_t *auth, iam_str_t secret, iam_sigv4_cache_t *cache);
+ngx_int_t ngx_http_iam_body_init_filters(ngx_conf_t *cf);
+
+
 /* ngx_http_iam_map.c */
 
 typedef struct {
@@ -275,6 +305,9 @@ ngx_int_t ngx_http_iam_add_variables(ngx_conf_t *cf);
 void ngx_http_iam_set_error(ngx_http_iam_ctx_t *ctx, ngx_uint_t status,
     const char *code, const char *message, ngx_uint_t level,
     const char *reason);
+ngx_int_t ngx_http_iam_error_body(ngx_http_request_t *r,
+    ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
+    ngx_http_iam_ctx_t *ctx, ngx_str_t *type, ngx_str_t *body);
 ngx_int_t ngx_http_iam_send_error(ngx_http_request_t *r,
     ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
     ngx_http_iam_ctx_t *ctx);

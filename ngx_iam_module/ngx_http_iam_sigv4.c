@@ -224,15 +224,22 @@ ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
 
     ctx->region = auth.scope_region;
 
-    if (key == NULL) {
-        /* ngx_http_iam_sts_credentials() set the principal */
-        return NGX_OK;
+    /* ngx_http_iam_sts_credentials() set a session's principal */
+    if (key != NULL) {
+        ctx->user = key->user;
+        ctx->account = owner ? owner : imcf->account;
+        ctx->principal = &key->user->principal;
+        ctx->access_key = key->id;
     }
 
-    ctx->user = key->user;
-    ctx->account = owner ? owner : imcf->account;
-    ctx->principal = &key->user->principal;
-    ctx->access_key = key->id;
+    if (ilcf->sigv4.s3) {
+        /*
+         * what x-amz-content-sha256 promises is checked as the body comes,
+         * with temporary credentials as with long-term keys
+         */
+        return ngx_http_iam_body_init(r, ilcf, ctx, &auth, secret,
+                                      &ngx_http_iam_sigv4_cache);
+    }
 
     return NGX_OK;
 }

@@ -80,16 +80,9 @@ static int iam_sigv4_is_hex(iam_str_t s, int lowercase);
 static int iam_sigv4_sign(const iam_sigv4_auth_t *auth, iam_str_t secret,
     iam_sigv4_cache_t *cache, const void *data, size_t len,
     unsigned char *out);
-static const unsigned char *iam_sigv4_signing_key(
-    const iam_sigv4_auth_t *auth, iam_str_t secret, iam_sigv4_cache_t *cache,
-    unsigned char *buf, iam_sigv4_cache_entry_t **entry);
 static void iam_sigv4_cache_key_mac(iam_sigv4_cache_entry_t *e);
 static int iam_sigv4_derive(const iam_sigv4_auth_t *auth, iam_str_t secret,
     unsigned char *key);
-static int iam_sigv4_hmac(const void *key, size_t key_len, const void *data,
-    size_t len, unsigned char *out);
-static void iam_sigv4_hex_encode(char *hex, const unsigned char *bin,
-    size_t len);
 
 
 /* indexed by iam_sigv4_err_t; messages are S3's where S3 has one */
@@ -1364,7 +1357,7 @@ iam_sigv4_is_hex(iam_str_t s, int lowercase)
  * made (and wiped) on a hit.  Returns the key: the entry's, or buf's.
  */
 
-static const unsigned char *
+const unsigned char *
 iam_sigv4_signing_key(const iam_sigv4_auth_t *auth, iam_str_t secret,
     iam_sigv4_cache_t *cache, unsigned char *buf,
     iam_sigv4_cache_entry_t **entry)
@@ -1574,7 +1567,7 @@ iam_sigv4_derive(const iam_sigv4_auth_t *auth, iam_str_t secret,
 }
 
 
-static int
+int
 iam_sigv4_hmac(const void *key, size_t key_len, const void *data, size_t len,
     unsigned char *out)
 {
@@ -1596,7 +1589,7 @@ iam_sigv4_hmac(const void *key, size_t key_len, const void *data, size_t len,
 }
 
 
-static void
+void
 iam_sigv4_hex_encode(char *hex, const unsigned char *bin, size_t len)
 {
     size_t  i;
