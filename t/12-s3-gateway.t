@@ -1,0 +1,228 @@
+#!/usr/bin/perl
+# The S3 gateway end to end: authorize, then re-sign.
+#
+#   client --(its own key)--> gateway nginx --(the store's key)--> store
+#
+# The store is npm s3rver, which keeps objects but does not check SigV4
+# signatures (it accepts a wrong secret, a garbage signature and anonymous
+# requests), so a second nginx with ngx_iam and only the store's key stands
+# in front of it and verifies every signature the gateway forwards (then
+# passes the request on to s3rver anonymously).  Real
+# clients upload and download through the gateway with a key allowed only
+# on its own prefix, data/team-a/, and compare the bytes.
+
+use strict;
+use warnings;
+use Test::More;
+use JSON::PP;
+use Digest::SHA qw(sha256_hex);
+use File::Path qw(make_path);
+use File::Temp ();
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use IamTest;
+
+my $s3rver_bin = "$FindBin::Bin/node_modules/s3rver/bin/s3rver.js";
+plan skip_all => 'npm s3rver is missing (cd t && npm ci)' unless -f $s3rver_bin;
+
+my ($gw, $gw_plain, $store, $s3rver) = (free_port(), free_port(), free_port(), free_port());
+my ($key, $secret) = ('AKIATEAMA00000000001', 'team-a-secret');
+my ($store_key, $store_secret) = ('AKIASTOREKEY00000001', 'the-store-secret');
+
+my $gateway_account = {
+    account => ACCOUNT_ID,
+    policies => {
+        TeamA => { Version => '2012-10-17', Statement => [
+            { Sid => 'OwnPrefix', Effect => 'Allow',
+              Action => [qw(s3:GetObject s3:PutObject s3:DeleteObject
+                            s3:AbortMultipartUpload s3:ListMultipartUploadParts)],
+              Resource => 'arn:aws:s3:::data/team-a/*' },
+            { Sid => 'ListOwnPrefix', Effect => 'Allow', Action => 's3:ListBucket',
+              Resource => 'arn:aws:s3:::data',
+              Condition => { StringLike => { 's3:prefix' => ['team-a/', 'team-a/*'] } } },
+            { Sid => 'NoOldPresignedUrls', Effect => 'Deny', Action => 's3:*',
+              Resource => '*',
+              Condition => { NumericGreaterThan => { 's3:signatureAge' => '600000' } } },
+        ] },
+    },
+    users => {
+        'team-a' => { policies => ['TeamA'],
+                      access_keys => [{ id => $key, secret => $secret }] },
+    },
+};
+
+my $store_account = {
+    account => '111122223333',
+    policies => { Store => { Version => '2012-10-17', Statement => [
+        { Effect => 'Allow', Action => 's3:*', Resource => '*' } ] } },
+    users => { store => { policies => ['Store'],
+                          access_keys => [{ id => $store_key, secret => $store_secret }] } },
+};
+
+# s3rver, in its own process group, stopped at the end
+my $data = File::Temp::tempdir('ngx-iam-s3rver-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEEP});
+my $s3rver_pid = fork() // die "fork: $!";
+if ($s3rver_pid == 0) {
+    setpgrp(0, 0);
+    open STDOUT, '>', "$data/s3rver.log";
+    open STDERR, '>&', \*STDOUT;
+    exec('node', $s3rver_bin, '-a', '127.0.0.1', '-p', $s3rver, '-d', "$data/store",
+         '--configure-bucket', 'data', '--silent');
+    exit 127;
+}
+END { local $?; if ($s3rver_pid) { kill 'TERM', -$s3rver_pid; waitpid($s3rver_pid, 0) } }
+ok(wait_for_port($s3rver), 's3rver listens');
+
+# the store's own verifier: only the store's key, every signature checked
+my $st = nginx_start(ports => [$store], files => {
+    'store.json' => encode_json($store_account),
+}, http => <<"HTTP");
+    iam_account \@DIR\@/store.json;
+    log_format iam escape=json '{"action":"\$iam_action","decision":"\$iam_decision",'
+        '"status":\$status,"uri":"\$request_uri","authError":"\$iam_auth_error",'
+        '"key":"\$iam_access_key"}';
+    server {
+        listen 127.0.0.1:$store;
+        access_log \@DIR\@/store.log iam;
+        client_max_body_size 0;
+        location / {
+            iam on;
+            iam_mapping s3;
+            iam_sigv4 region=us-east-1 service=s3;
+            # verified here; s3rver takes anonymous requests
+            proxy_set_header Authorization "";
+            proxy_pass http://127.0.0.1:$s3rver;
+        }
+    }
+HTTP
+
+my $t = nginx_start(ports => [$gw], files => {
+    'gateway.json' => encode_json($gateway_account),
+    'store-secret' => "$store_secret\n",
+}, http => <<"HTTP");
+    iam_account \@DIR\@/gateway.json;
+    log_format iam escape=json '{"action":"\$iam_action","decision":"\$iam_decision",'
+        '"status":\$status,"uri":"\$request_uri"}';
+
+    # the gateway: clients' keys in, the store's key out
+    server {
+        listen 127.0.0.1:$gw;
+        access_log \@DIR\@/gateway.log iam;
+        client_max_body_size 0;
+
+        location / {
+            iam on;
+            iam_mapping s3;
+            iam_sigv4 region=us-east-1 service=s3;
+            iam_upstream_sigv4 access_key=$store_key secret_file=\@DIR\@/store-secret
+                               region=us-east-1 service=s3;
+
+            proxy_pass http://127.0.0.1:$store\$iam_upstream_uri;
+            proxy_set_header Authorization \$iam_upstream_authorization;
+            proxy_set_header X-Amz-Date \$iam_upstream_date;
+            proxy_set_header X-Amz-Content-Sha256 \$iam_upstream_content_sha256;
+            proxy_set_header X-Amz-Security-Token "";
+        }
+    }
+
+    # the same policies, no re-signing: the client's signature goes on
+    server {
+        listen 127.0.0.1:$gw_plain;
+        client_max_body_size 0;
+        location / {
+            iam on;
+            iam_mapping s3;
+            iam_sigv4 region=us-east-1 service=s3;
+            proxy_pass http://127.0.0.1:$store;
+        }
+    }
+HTTP
+
+my $dir = $t->{dir};
+my $endpoint = "http://127.0.0.1:$gw";
+my $store_log = "$st->{dir}/store.log";
+
+sub store_records { return map { decode_json($_) } grep { /\S/ } split /\n/, read_file($store_log) }
+sub has { my ($cmd) = @_; return grep { -x "$_/$cmd" } split /:/, $ENV{PATH} }
+
+# random bytes of a given size, in the test dir
+sub blob {
+    my ($name, $size) = @_;
+    open my $in, '<:raw', '/dev/urandom' or die $!;
+    read($in, my $bytes, $size) == $size or die 'short read';
+    write_file("$dir/$name", $bytes);
+    return "$dir/$name";
+}
+
+sub same_file {
+    my ($a, $b) = @_;
+    return -f $a && -f $b && sha256_hex(read_file($a)) eq sha256_hex(read_file($b));
+}
+
+## curl --aws-sigv4
+
+{
+    my $r = curl_sigv4(key => $key, secret => $secret, method => 'PUT',
+                       args => ['--data-binary', 'hello from curl'],
+                       url => "$endpoint/data/team-a/curl.txt");
+    is($r->{status}, 200, 'curl --aws-sigv4: PUT into own prefix') or diag($r->{raw});
+    $r = curl_sigv4(key => $key, secret => $secret, url => "$endpoint/data/team-a/curl.txt");
+    is("$r->{status} $r->{body}", '200 hello from curl', 'curl --aws-sigv4: GET returns the bytes');
+
+    my @rec = store_records();
+    ok(scalar(@rec) >= 2 && !grep({ $_->{decision} ne 'allowed' } @rec),
+       'the store verified the re-signed requests') or diag(explain(\@rec));
+    is($rec[-1]{key}, $store_key, 'signed with the store key, not the client key');
+
+    $r = curl_sigv4(key => $key, secret => $secret, url => "$endpoint/data/team-b/curl.txt");
+    like("$r->{status} $r->{body}", qr/^403 .*AccessDenied/s, 'curl: another prefix is refused');
+    $r = curl_sigv4(key => $key, secret => 'wrong', url => "$endpoint/data/team-a/curl.txt");
+    like("$r->{status} $r->{body}", qr/^403 .*SignatureDoesNotMatch/s, 'curl: a wrong secret is refused');
+
+    # the store is a real verifier: the client's own signature is not enough
+    $r = curl_sigv4(key => $key, secret => $secret, url => "http://127.0.0.1:$gw_plain/data/team-a/curl.txt");
+    like("$r->{status} $r->{body}", qr/^403 .*InvalidAccessKeyId/s,
+         'without re-signing, the store refuses the client key');
+    $r = curl_sigv4(key => $store_key, secret => 'not-the-store-secret',
+                    url => "http://127.0.0.1:$store/data/team-a/curl.txt");
+    like("$r->{status} $r->{body}", qr/^403 .*SignatureDoesNotMatch/s,
+         'the store refuses its own key with a wrong secret');
+    $r = http("http://127.0.0.1:$store/data/team-a/curl.txt");
+    is($r->{status}, 403, 'the store refuses anonymous requests');
+
+    # a hex payload hash the client signed is kept, and signed upstream
+    my $body = 'hex hash body';
+    $r = curl_sigv4(key => $key, secret => $secret, method => 'PUT', payload => sha256_hex($body),
+                    args => ['--data-binary', $body], url => "$endpoint/data/team-a/hex.txt");
+    is($r->{status}, 200, 'curl: PUT with a hex x-amz-content-sha256') or diag($r->{raw});
+    $r = curl_sigv4(key => $key, secret => $secret, url => "$endpoint/data/team-a/hex.txt");
+    is($r->{body}, $body, 'curl: and the bytes come back');
+
+    # x-amz-* headers are forwarded and signed
+    $r = curl_sigv4(key => $key, secret => $secret, method => 'PUT',
+                    args => ['-H', 'x-amz-meta-colour: deep  blue', '--data-binary', 'meta'],
+                    url => "$endpoint/data/team-a/meta.txt");
+    is($r->{status}, 200, 'curl: PUT with x-amz-meta-* (signed upstream)') or diag($r->{raw});
+    $r = curl_sigv4(key => $key, secret => $secret, args => ['-I'],
+                    url => "$endpoint/data/team-a/meta.txt");
+    like($r->{headers}{'x-amz-meta-colour'} // '', qr/deep\s+blue/, 'the store kept the metadata');
+}
+
+## presigned URLs: the auth parameters are not forwarded
+
+{
+    my $url = presign(url => "$endpoint/data/team-a/curl.txt", key => $key, secret => $secret);
+    my $r = http($url);
+    is("$r->{status} $r->{body}", '200 hello from curl', 'presigned GET through the gateway');
+    my @rec = store_records();
+    unlike($rec[-1]{uri}, qr/X-Amz-/i, 'the store sees no presigned parameters');
+    is($rec[-1]{decision}, 'allowed', 'and verified the header signature');
+
+    $url = presign(url => "$endpoint/data/team-b/x", key => $key, secret => $secret);
+    is(http($url)->{status}, 403, 'a presigned URL to another prefix is refused');
+}
+
+check_error_log($t);
+check_error_log($st);
+
+done_testing();
