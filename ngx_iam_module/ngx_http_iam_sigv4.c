@@ -212,6 +212,8 @@ ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
     ctx->principal = &key->user->principal;
     ctx->access_key = key->id;
     ctx->region = auth.scope_region;
+    ctx->signed_at = auth.time;
+    ctx->presigned = auth.presigned;
 
     return NGX_OK;
 }

@@ -25,7 +25,7 @@ use IamTest;
 my $s3rver_bin = "$FindBin::Bin/node_modules/s3rver/bin/s3rver.js";
 plan skip_all => 'npm s3rver is missing (cd t && npm ci)' unless -f $s3rver_bin;
 
-my ($gw, $gw_plain, $store, $s3rver) = (free_port(), free_port(), free_port(), free_port());
+my ($gw, $gw_plain, $gw_tls, $store, $s3rver) = map { free_port() } 1 .. 5;
 my ($key, $secret) = ('AKIATEAMA00000000001', 'team-a-secret');
 my ($store_key, $store_secret) = ('AKIASTOREKEY00000001', 'the-store-secret');
 
@@ -40,9 +40,18 @@ my $gateway_account = {
             { Sid => 'ListOwnPrefix', Effect => 'Allow', Action => 's3:ListBucket',
               Resource => 'arn:aws:s3:::data',
               Condition => { StringLike => { 's3:prefix' => ['team-a/', 'team-a/*'] } } },
+            # the request keys the gateway derives
             { Sid => 'NoOldPresignedUrls', Effect => 'Deny', Action => 's3:*',
               Resource => '*',
               Condition => { NumericGreaterThan => { 's3:signatureAge' => '600000' } } },
+            { Sid => 'NoPresignedUploads', Effect => 'Deny', Action => 's3:PutObject',
+              Resource => '*',
+              Condition => { StringEquals => { 's3:authType' => 'REST-QUERY-STRING' } } },
+            { Sid => 'ModernTls', Effect => 'Deny', Action => 's3:GetObject',
+              Resource => 'arn:aws:s3:::data/team-a/tls/*',
+              Condition => { NumericLessThan => { 's3:TlsVersion' => '1.3' } } },
+            { Sid => 'SigV4Only', Effect => 'Deny', Action => 's3:*', Resource => '*',
+              Condition => { StringNotEquals => { 's3:signatureversion' => 'AWS4-HMAC-SHA256' } } },
         ] },
     },
     users => {
@@ -96,9 +105,16 @@ my $st = nginx_start(ports => [$store], files => {
     }
 HTTP
 
-my $t = nginx_start(ports => [$gw], files => {
+# a self-signed certificate for the gateway's TLS listener (s3:TlsVersion)
+system("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+       . "-keyout $data/tls.key -out $data/tls.crt -subj /CN=localhost -days 1 2>/dev/null");
+ok(-s "$data/tls.crt", 'openssl makes a certificate');
+
+my $t = nginx_start(ports => [$gw, $gw_tls], files => {
     'gateway.json' => encode_json($gateway_account),
     'store-secret' => "$store_secret\n",
+    'tls.crt' => read_file("$data/tls.crt"),
+    'tls.key' => read_file("$data/tls.key"),
 }, http => <<"HTTP");
     iam_account \@DIR\@/gateway.json;
     log_format iam escape=json '{"action":"\$iam_action","decision":"\$iam_decision",'
@@ -107,6 +123,10 @@ my $t = nginx_start(ports => [$gw], files => {
     # the gateway: clients' keys in, the store's key out
     server {
         listen 127.0.0.1:$gw;
+        listen 127.0.0.1:$gw_tls ssl;
+        ssl_certificate \@DIR\@/tls.crt;
+        ssl_certificate_key \@DIR\@/tls.key;
+        ssl_protocols TLSv1.2 TLSv1.3;
         access_log \@DIR\@/gateway.log iam;
         client_max_body_size 0;
 
@@ -220,6 +240,64 @@ sub same_file {
 
     $url = presign(url => "$endpoint/data/team-b/x", key => $key, secret => $secret);
     is(http($url)->{status}, 403, 'a presigned URL to another prefix is refused');
+}
+
+## condition keys of the request: s3:signatureAge, s3:authType, s3:TlsVersion
+
+# a presigned URL signed AGE seconds ago, valid for an hour
+sub presign_aged {
+    my ($url, $age, $method) = @_;
+    my $py = <<'PY';
+import sys, datetime as dt, botocore.auth as A
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+url, key, secret, age, method = sys.argv[1:6]
+past = dt.datetime.utcnow() - dt.timedelta(seconds=int(age))
+if hasattr(A, "get_current_datetime"):
+    A.get_current_datetime = lambda *a, **k: past
+else:
+    class D(dt.datetime):
+        @classmethod
+        def utcnow(cls):
+            return past
+    class M:
+        datetime = D
+    A.datetime = M
+req = AWSRequest(method=method, url=url)
+A.S3SigV4QueryAuth(Credentials(key, secret), "s3", "us-east-1", expires=3600).add_auth(req)
+print(req.url)
+PY
+    my $out = `python3 -c '$py' '$url' '$key' '$secret' '$age' '$method' 2>&1`;
+    chomp $out;
+    return $out;
+}
+
+{
+    my $r = http(presign_aged("$endpoint/data/team-a/curl.txt", 60, 'GET'));
+    is("$r->{status} $r->{body}", '200 hello from curl', 's3:signatureAge: a minute-old URL passes');
+    my $mark = length error_log($t);
+    $r = http(presign_aged("$endpoint/data/team-a/curl.txt", 1200, 'GET'));
+    like("$r->{status} $r->{body}", qr/^403 .*AccessDenied/s, 's3:signatureAge: a 20-minute-old URL is refused');
+    like(error_log_since($t, $mark), qr/explicitDeny by "TeamA\/NoOldPresignedUrls"/,
+         'by the statement on s3:signatureAge');
+
+    $mark = length error_log($t);
+    my $url = presign(url => "$endpoint/data/team-a/up.txt", key => $key, secret => $secret,
+                      method => 'PUT');
+    $r = curl('-X', 'PUT', '--data-binary', 'x', $url);
+    is($r->{status}, 403, 's3:authType: a presigned upload is refused');
+    like(error_log_since($t, $mark), qr/NoPresignedUploads/, 'by the statement on s3:authType');
+
+    my $tls = "https://127.0.0.1:$gw_tls/data/team-a/tls/doc.txt";
+    $r = curl_sigv4(key => $key, secret => $secret, method => 'PUT',
+                    args => ['-k', '--data-binary', 'over tls'], url => $tls);
+    is($r->{status}, 200, 'PUT over TLS') or diag($r->{raw});
+    $r = curl_sigv4(key => $key, secret => $secret, args => ['-k', '--tlsv1.3'], url => $tls);
+    is("$r->{status} $r->{body}", '200 over tls', 's3:TlsVersion: TLS 1.3 may read tls/');
+    $mark = length error_log($t);
+    $r = curl_sigv4(key => $key, secret => $secret, args => ['-k', '--tls-max', '1.2'], url => $tls);
+    is($r->{status}, 403, 's3:TlsVersion: TLS 1.2 may not');
+    like(error_log_since($t, $mark), qr/ModernTls/, 'by the statement on s3:TlsVersion');
 }
 
 check_error_log($t);
