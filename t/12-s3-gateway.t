@@ -300,6 +300,70 @@ PY
     like(error_log_since($t, $mark), qr/ModernTls/, 'by the statement on s3:TlsVersion');
 }
 
+## the AWS CLI: s3 cp (64 MiB, multipart), s3 sync, s3 ls, s3api
+
+SKIP: {
+    skip 'the AWS CLI (aws) is not on PATH', 1 unless has('aws');
+
+    write_file("$dir/aws-config", "[default]\nregion = us-east-1\ns3 =\n"
+               . "    addressing_style = path\n    signature_version = s3v4\n");
+    write_file("$dir/aws-credentials", "[default]\naws_access_key_id = $key\n"
+               . "aws_secret_access_key = $secret\n");
+    local $ENV{AWS_CONFIG_FILE} = "$dir/aws-config";
+    local $ENV{AWS_SHARED_CREDENTIALS_FILE} = "$dir/aws-credentials";
+    local $ENV{AWS_EC2_METADATA_DISABLED} = 'true';
+    local $ENV{AWS_PAGER} = '';
+    delete local $ENV{AWS_PROFILE};
+    delete local $ENV{AWS_ACCESS_KEY_ID};
+    delete local $ENV{AWS_SECRET_ACCESS_KEY};
+    delete local $ENV{AWS_SESSION_TOKEN};
+    my $aws = "aws --endpoint-url $endpoint";
+
+    my $big = blob('big.bin', 64 * 1024 * 1024);
+    my $out = `$aws s3 cp $big s3://data/team-a/big.bin 2>&1`;
+    is($? >> 8, 0, 'aws s3 cp: a 64 MiB upload') or diag($out);
+    my @uploads = grep { $_->{uri} =~ /partNumber=/ && $_->{decision} eq 'allowed' } store_records();
+    cmp_ok(scalar(@uploads), '>=', 8, 'in parts (multipart), each verified by the store');
+    $out = `$aws s3 cp s3://data/team-a/big.bin $dir/big.back 2>&1`;
+    is($? >> 8, 0, 'aws s3 cp: the download') or diag($out);
+    ok(same_file($big, "$dir/big.back"), 'aws s3 cp: the same 64 MiB come back');
+
+    make_path("$dir/tree/sub");
+    write_file("$dir/tree/one.txt", "one\n");
+    write_file("$dir/tree/sub/two.txt", "two\n");
+    $out = `$aws s3 sync $dir/tree s3://data/team-a/tree 2>&1`;
+    is($? >> 8, 0, 'aws s3 sync up') or diag($out);
+    $out = `$aws s3 sync s3://data/team-a/tree $dir/tree-back 2>&1`;
+    is($? >> 8, 0, 'aws s3 sync down') or diag($out);
+    is(read_file("$dir/tree-back/sub/two.txt"), "two\n", 'aws s3 sync: the tree comes back');
+
+    $out = `$aws s3 ls s3://data/team-a/ 2>&1`;
+    is($? >> 8, 0, 'aws s3 ls of the own prefix') or diag($out);
+    like($out, qr/big\.bin/, 'aws s3 ls lists the upload');
+    $out = `$aws s3 ls s3://data/ 2>&1`;
+    isnt($? >> 8, 0, 'aws s3 ls of the whole bucket is refused (s3:prefix)');
+    like($out, qr/AccessDenied/, 'with AccessDenied');
+
+    $out = `$aws s3api put-object --bucket data --key team-a/api.txt --body $dir/tree/one.txt 2>&1`;
+    is($? >> 8, 0, 'aws s3api put-object') or diag($out);
+    $out = `$aws s3api head-object --bucket data --key team-a/api.txt 2>&1`;
+    like($out, qr/"ContentLength":\s*4/, 'aws s3api head-object') or diag($out);
+    $out = `$aws s3api list-objects-v2 --bucket data --prefix team-a/tree/ 2>&1`;
+    like($out, qr/team-a\/tree\/sub\/two\.txt/, 'aws s3api list-objects-v2 --prefix') or diag($out);
+    $out = `$aws s3api get-object --bucket data --key team-a/api.txt $dir/api.back 2>&1`;
+    is(read_file("$dir/api.back"), "one\n", 'aws s3api get-object') or diag($out);
+    $out = `$aws s3api delete-object --bucket data --key team-a/api.txt 2>&1`;
+    is($? >> 8, 0, 'aws s3api delete-object') or diag($out);
+    $out = `$aws s3api head-object --bucket data --key team-a/api.txt 2>&1`;
+    like($out, qr/404|Not Found/, 'and the object is gone');
+
+    $out = `$aws s3 cp $dir/tree/one.txt s3://data/team-b/one.txt 2>&1`;
+    isnt($? >> 8, 0, 'aws s3 cp into another prefix fails');
+    like($out, qr/AccessDenied/, 'with AccessDenied');
+    $out = `$aws s3 cp s3://data/team-a/curl.txt s3://data/team-b/stolen.txt 2>&1`;
+    like($out, qr/AccessDenied/, 'aws s3 cp (CopyObject) into another prefix: AccessDenied');
+}
+
 check_error_log($t);
 check_error_log($st);
 
