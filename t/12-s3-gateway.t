@@ -41,6 +41,9 @@ my $gateway_account = {
               Resource => 'arn:aws:s3:::data/team-a/*',
               Condition => { StringEquals => { 's3:RequestObjectTag/project' => 'blue' },
                              'ForAllValues:StringEquals' => { 's3:RequestObjectTagKeys' => ['project'] } } },
+            { Sid => 'PrivateAclOnly', Effect => 'Allow', Action => 's3:PutObjectAcl',
+              Resource => 'arn:aws:s3:::data/team-a/*',
+              Condition => { StringEquals => { 's3:x-amz-acl' => 'private' } } },
             { Sid => 'ListOwnPrefix', Effect => 'Allow', Action => 's3:ListBucket',
               Resource => 'arn:aws:s3:::data',
               Condition => { StringLike => { 's3:prefix' => ['team-a/', 'team-a/*'] } } },
@@ -71,6 +74,9 @@ my $store_account = {
     users => { store => { policies => ['Store'],
                           access_keys => [{ id => $store_key, secret => $store_secret }] } },
 };
+
+# an interrupted run still stops its servers (END blocks)
+$SIG{INT} = $SIG{TERM} = sub { exit 1 };
 
 # s3rver, in its own process group, stopped at the end
 my $data = File::Temp::tempdir('ngx-iam-s3rver-XXXXXX', TMPDIR => 1, CLEANUP => !$ENV{KEEP});
@@ -428,6 +434,62 @@ SKIP: {
         or diag(explain($r->{putDefault}));
     my ($rec) = grep { $_->{uri} =~ /sdk-default/ } store_records();
     is($rec && $rec->{decision}, 'allowed', 'and its re-signed request verified by the store');
+}
+
+## s3cmd and rclone from Debian
+
+SKIP: {
+    skip 's3cmd is not installed', 1 unless has('s3cmd');
+
+    my $hp = "127.0.0.1:$gw";
+    write_file("$dir/s3cfg", "[default]\naccess_key = $key\nsecret_key = $secret\n"
+               . "host_base = $hp\nhost_bucket = $hp\nuse_https = False\n"
+               . "signature_v2 = False\nbucket_location = us-east-1\n");
+    my $s3cmd = "s3cmd -c $dir/s3cfg";
+    my $file = blob('s3cmd.bin', 12 * 1024 * 1024);
+
+    my $out = `$s3cmd put --multipart-chunk-size-mb=5 $file s3://data/team-a/s3cmd.bin 2>&1`;
+    is($? >> 8, 0, 's3cmd put: 12 MiB in 5 MiB parts') or diag($out);
+    $out = `$s3cmd get --force s3://data/team-a/s3cmd.bin $dir/s3cmd.back 2>&1`;
+    is($? >> 8, 0, 's3cmd get') or diag($out);
+    ok(same_file($file, "$dir/s3cmd.back"), 's3cmd: the same bytes come back');
+    $out = `$s3cmd ls s3://data/team-a/ 2>&1`;
+    like($out, qr{s3://data/team-a/s3cmd\.bin}, 's3cmd ls of the prefix') or diag($out);
+    $out = `$s3cmd put $dir/tree/one.txt s3://data/team-b/one.txt 2>&1`;
+    like($out, qr/403 \(AccessDenied\)/, 's3cmd put into another prefix: 403 AccessDenied');
+}
+
+SKIP: {
+    skip 'rclone is not installed', 1 unless has('rclone');
+
+    local $ENV{RCLONE_CONFIG} = '/dev/null';
+    local $ENV{RCLONE_CONFIG_GW_TYPE} = 's3';
+    local $ENV{RCLONE_CONFIG_GW_PROVIDER} = 'Other';
+    local $ENV{RCLONE_CONFIG_GW_ACCESS_KEY_ID} = $key;
+    local $ENV{RCLONE_CONFIG_GW_SECRET_ACCESS_KEY} = $secret;
+    local $ENV{RCLONE_CONFIG_GW_ENDPOINT} = $endpoint;
+    local $ENV{RCLONE_CONFIG_GW_REGION} = 'us-east-1';
+    local $ENV{RCLONE_CONFIG_GW_FORCE_PATH_STYLE} = 'true';
+    local $ENV{RCLONE_CONFIG_GW_NO_CHECK_BUCKET} = 'true';
+    # rclone's AWS SDK cannot load a CA bundle into its own transport
+    delete local $ENV{AWS_CA_BUNDLE};
+    my $rclone = 'rclone --retries 1 --low-level-retries 1';
+    my $file = blob('rclone.bin', 12 * 1024 * 1024);
+
+    # rclone sends x-amz-acl: private, which PrivateAclOnly allows
+    my $out = `$rclone copyto $file gw:data/team-a/rclone.bin --s3-upload-cutoff 5M --s3-chunk-size 5M 2>&1`;
+    is($? >> 8, 0, 'rclone copyto: 12 MiB in 5 MiB parts (x-amz-acl: private)') or diag($out);
+    $out = `$rclone copyto gw:data/team-a/rclone.bin $dir/rclone.back 2>&1`;
+    is($? >> 8, 0, 'rclone copyto back') or diag($out);
+    ok(same_file($file, "$dir/rclone.back"), 'rclone: the same bytes come back');
+    $out = `$rclone lsf gw:data/team-a/ 2>&1`;
+    like($out, qr/^rclone\.bin$/m, 'rclone lsf of the prefix') or diag($out);
+
+    $out = `$rclone copyto $dir/tree/one.txt gw:data/team-a/public.txt --s3-acl public-read 2>&1`;
+    isnt($? >> 8, 0, 'rclone with x-amz-acl: public-read is refused (s3:x-amz-acl)');
+    $out = `$rclone copyto $dir/tree/one.txt gw:data/team-b/one.txt 2>&1`;
+    isnt($? >> 8, 0, 'rclone into another prefix is refused');
+    like($out, qr/AccessDenied|Forbidden/, 'with AccessDenied');
 }
 
 check_error_log($t);
