@@ -238,6 +238,23 @@ sub same_file {
     like($r->{headers}{'x-amz-meta-colour'} // '', qr/deep\s+blue/, 'the store kept the metadata');
 }
 
+## a signed aws-chunked upload cannot be re-signed: refused, not forwarded
+
+{
+    my @before = store_records();
+    my $r = curl_sigv4(key => $key, secret => $secret, method => 'PUT',
+                       payload => 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+                       args => ['-H', 'x-amz-decoded-content-length: 5',
+                                '-H', 'Content-Encoding: aws-chunked',
+                                '--data-binary', "5;chunk-signature=00\r\nhello\r\n"],
+                       url => "$endpoint/data/team-a/chunked.txt");
+    like("$r->{status} $r->{body}", qr/^501 .*<Code>NotImplemented<\/Code>/s,
+         'STREAMING-AWS4-HMAC-SHA256-PAYLOAD: 501 NotImplemented');
+    like(error_log($t), qr/NotImplemented: access key "$key": a signed aws-chunked upload cannot be re-signed/,
+         'one error-log line says why');
+    is(scalar(store_records()), scalar(@before), 'nothing reached the store');
+}
+
 ## presigned URLs: the auth parameters are not forwarded
 
 {
@@ -490,6 +507,28 @@ SKIP: {
     $out = `$rclone copyto $dir/tree/one.txt gw:data/team-b/one.txt 2>&1`;
     isnt($? >> 8, 0, 'rclone into another prefix is refused');
     like($out, qr/AccessDenied|Forbidden/, 'with AccessDenied');
+}
+
+## configuration errors
+
+for my $c (
+    [ 'access_key=AKIASTOREKEY00000001 region=us-east-1',
+      qr/"iam_upstream_sigv4" requires "access_key=", "secret_file=" and "region="/ ],
+    [ 'access_key=AKIASTOREKEY00000001 secret_file=@DIR@/none region=us-east-1',
+      qr/open\(\) ".*\/none" failed/ ],
+    [ 'access_key=AKIASTOREKEY00000001 secret_file=@DIR@/empty region=us-east-1',
+      qr/empty" must hold a secret access key of 1 to 256 bytes/ ],
+    [ 'access_key=AKIASTOREKEY00000001 secret_file=@DIR@/secret region=us-east-1 sevrice=s3',
+      qr/invalid parameter "sevrice=s3"/ ],
+) {
+    my ($rc, $out) = nginx_test_config(files => { empty => "\n", secret => "s\n" }, http => <<"HTTP");
+    server {
+        listen 127.0.0.1:$gw;
+        location / { iam_upstream_sigv4 $c->[0]; }
+    }
+HTTP
+    isnt($rc, 0, "nginx -t fails: iam_upstream_sigv4 $c->[0]");
+    like($out, $c->[1], 'with a clear message') or diag($out);
 }
 
 check_error_log($t);
