@@ -90,7 +90,7 @@ SKIP: {
         'store/team/secret/keys.txt' => "hunter2\n",
         'store/team/reports/q3.csv' => "quarter,revenue\n",
     });
-    skip 's3-gateway did not start', 10 unless $e->{ok};
+    skip 's3-gateway did not start', 11 unless $e->{ok};
     my $base = "http://127.0.0.1:$e->{ports}{PORT}";
     my %alice = (key => 'AKIAEXAMPLEALICE0001', secret => 'alice-example-secret');
     my %auditor = (key => 'AKIAEXAMPLEAUDITOR01', secret => 'auditor-example-secret');
