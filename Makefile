@@ -69,8 +69,9 @@ unit-test: $(TEST_BIN)
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    prove --exec '' $(addprefix $(abspath .)/,$(TEST_BIN))
 
+# strict: a test client that is missing fails instead of being skipped
 t-test: all
-	prove -r t/
+	IAM_TEST_STRICT=1 prove -r t/
 
 $(BUILD)/bench_eval: engine/bench/bench_eval.c $(BUILD)/libiam.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libiam.a $(LIBS)

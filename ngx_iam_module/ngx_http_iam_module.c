@@ -626,6 +626,8 @@ ngx_http_iam_init(ngx_conf_t *cf)
 
     imcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_iam_module);
 
+    ngx_http_iam_context_init();
+
     ngx_str_set(&name, "request_id");
 
     imcf->request_id_index = ngx_http_get_variable_index(cf, &name);
@@ -1261,8 +1263,8 @@ ngx_http_iam_condition_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     key = ilcf->keys->elts;
 
     for (i = 0; i < ilcf->keys->nelts; i++) {
-        if (key[i].name.len == value[1].len
-            && ngx_strncasecmp((u_char *) key[i].name.data, value[1].data,
+        if (key[i].key.name.len == value[1].len
+            && ngx_strncasecmp((u_char *) key[i].key.name.data, value[1].data,
                                value[1].len) == 0)
         {
             return "is duplicate";
@@ -1274,8 +1276,9 @@ ngx_http_iam_condition_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    key->name.len = value[1].len;
-    key->name.data = (const char *) value[1].data;
+    key->key.name.len = value[1].len;
+    key->key.name.data = (const char *) value[1].data;
+    key->key.hash = iam_hash_icase(key->key.name.data, key->key.name.len);
 
     ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
 

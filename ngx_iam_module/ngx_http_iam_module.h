@@ -58,8 +58,15 @@ typedef struct {
 } ngx_http_iam_action_t;
 
 
+/* a condition key's name with its iam_hash_icase(), computed once */
 typedef struct {
     iam_str_t                   name;
+    uint32_t                    hash;
+} ngx_http_iam_key_t;
+
+
+typedef struct {
+    ngx_http_iam_key_t          key;
     ngx_http_complex_value_t    value;
 } ngx_http_iam_condition_key_t;
 
@@ -200,6 +207,7 @@ ngx_int_t ngx_http_iam_context_keys(ngx_http_request_t *r,
 ngx_int_t ngx_http_iam_context_principal(ngx_http_request_t *r,
     ngx_http_iam_main_conf_t *imcf, ngx_http_iam_ctx_t *ctx);
 ngx_int_t ngx_http_iam_context_key_valid(ngx_str_t *name);
+void ngx_http_iam_context_init(void);
 
 
 /* ngx_http_iam_variables.c */

@@ -431,7 +431,7 @@ ngx_http_iam_upstream_sign(ngx_http_request_t *r,
     d.len = IAM_SIGV4_DATE_LEN;
     d.data = (const char *) date;
 
-    if (iam_sigv4_sign(&uc->sigv4, &req, uc->access_key, uc->secret, d,
+    if (iam_sigv4_sign_request(&uc->sigv4, &req, uc->access_key, uc->secret, d,
                        &ngx_http_iam_upstream_cache, &authz)
         != IAM_OK)
     {

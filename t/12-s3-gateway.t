@@ -21,9 +21,15 @@ use File::Temp ();
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use IamTest;
+use IamSkip;
 
 my $s3rver_bin = "$FindBin::Bin/node_modules/s3rver/bin/s3rver.js";
-plan skip_all => 'npm s3rver is missing (cd t && npm ci)' unless -f $s3rver_bin;
+unless (-f $s3rver_bin) {
+    plan skip_all => 'npm s3rver is missing (cd t && npm ci)' unless $ENV{IAM_TEST_STRICT};
+    fail('required for this test: npm s3rver (cd t && npm ci)');
+    done_testing();
+    exit;
+}
 
 my ($gw, $gw_plain, $gw_tls, $store, $s3rver) = map { free_port() } 1 .. 5;
 my ($key, $secret) = ('AKIATEAMA00000000001', 'team-a-secret');
@@ -330,7 +336,8 @@ PY
 ## the AWS CLI: s3 cp (64 MiB, multipart), s3 sync, s3 ls, s3api
 
 SKIP: {
-    skip 'the AWS CLI (aws) is not on PATH', 1 unless has('aws');
+    skip_unless(has('aws'),
+        'the AWS CLI (aws) is not on PATH', 20);
 
     write_file("$dir/aws-config", "[default]\nregion = us-east-1\ns3 =\n"
                . "    addressing_style = path\n    signature_version = s3v4\n");
@@ -432,8 +439,8 @@ SKIP: {
 ## @aws-sdk/client-s3 v3
 
 SKIP: {
-    skip 'node or @aws-sdk/client-s3 is missing (cd t && npm ci)', 1
-        unless has('node') && -d "$FindBin::Bin/node_modules/\@aws-sdk/client-s3";
+    skip_unless(has('node') && -d "$FindBin::Bin/node_modules/\@aws-sdk/client-s3",
+        'node or @aws-sdk/client-s3 is missing (cd t && npm ci)', 7);
 
     my $out = `cd $FindBin::Bin && node clients/s3gw-sdk-v3.mjs $endpoint $key $secret data team-a/ 2>$dir/sdk.err`;
     my $r = eval { decode_json($out) } // {};
@@ -456,7 +463,8 @@ SKIP: {
 ## s3cmd and rclone from Debian
 
 SKIP: {
-    skip 's3cmd is not installed', 1 unless has('s3cmd');
+    skip_unless(has('s3cmd'),
+        's3cmd is not installed', 5);
 
     my $hp = "127.0.0.1:$gw";
     write_file("$dir/s3cfg", "[default]\naccess_key = $key\nsecret_key = $secret\n"
@@ -477,7 +485,8 @@ SKIP: {
 }
 
 SKIP: {
-    skip 'rclone is not installed', 1 unless has('rclone');
+    skip_unless(has('rclone'),
+        'rclone is not installed', 7);
 
     local $ENV{RCLONE_CONFIG} = '/dev/null';
     local $ENV{RCLONE_CONFIG_GW_TYPE} = 's3';

@@ -77,6 +77,15 @@ static const char *const  iam_key_members[] = {
 
 static const iam_str_t  iam_principal_type_user = iam_string("User");
 
+/* iam_user_context()'s keys, in the order of account->user_key_hash */
+static const iam_str_t  iam_user_keys[] = {
+    iam_string("aws:username"),
+    iam_string("aws:userid"),
+    iam_string("aws:PrincipalArn"),
+    iam_string("aws:PrincipalAccount"),
+    iam_string("aws:PrincipalType"),
+};
+
 
 static void
 iam_loader_error(iam_loader_t *ld, iam_json_path_t *path, const char *fmt,
@@ -103,7 +112,7 @@ iam_account_t *
 iam_account_load(const char *file, iam_diags_t *diags)
 {
     char             *text, *dircopy;
-    size_t            len, before;
+    size_t            i, len, before;
     json_t           *doc, *v;
     iam_pool_t       *pool;
     iam_loader_t      ld;
@@ -127,6 +136,12 @@ iam_account_load(const char *file, iam_diags_t *diags)
     }
 
     account->pool = pool;
+
+    for (i = 0; i < 5; i++) {
+        account->user_key_hash[i] = iam_hash_icase(iam_user_keys[i].data,
+                                                   iam_user_keys[i].len);
+    }
+
     account->file = iam_pstr(pool, file, strlen(file));
 
     memset(&ld, 0, sizeof(iam_loader_t));
@@ -485,6 +500,8 @@ iam_account_tags(iam_loader_t *ld, json_t *tags, iam_json_path_t *path,
                               json_string_length(v));
         snprintf(buf, sizeof(buf), "aws:PrincipalTag/%s", key);
         t[n].context_key = iam_pstr(ld->account->pool, buf, strlen(buf));
+        t[n].context_hash = iam_hash_icase(t[n].context_key.data,
+                                           t[n].context_key.len);
         n++;
     }
 
@@ -1129,26 +1146,28 @@ int
 iam_user_context(const iam_account_t *account, const iam_user_t *user,
     iam_context_t *ctx)
 {
-    size_t  i;
+    size_t            i;
+    const iam_str_t  *values[5];
 
-    static const iam_str_t  username = iam_string("aws:username");
-    static const iam_str_t  userid = iam_string("aws:userid");
-    static const iam_str_t  parn = iam_string("aws:PrincipalArn");
-    static const iam_str_t  pacct = iam_string("aws:PrincipalAccount");
-    static const iam_str_t  ptype = iam_string("aws:PrincipalType");
+    values[0] = &user->name;
+    values[1] = &user->userid;
+    values[2] = &user->arn;
+    values[3] = &account->id;
+    values[4] = &iam_principal_type_user;
 
-    if (iam_context_set(ctx, username, &user->name, 1) != IAM_OK
-        || iam_context_set(ctx, userid, &user->userid, 1) != IAM_OK
-        || iam_context_set(ctx, parn, &user->arn, 1) != IAM_OK
-        || iam_context_set(ctx, pacct, &account->id, 1) != IAM_OK
-        || iam_context_set(ctx, ptype, &iam_principal_type_user, 1) != IAM_OK)
-    {
-        return IAM_ERROR;
+    for (i = 0; i < 5; i++) {
+        if (iam_context_set_hashed(ctx, iam_user_keys[i],
+                                   account->user_key_hash[i], values[i], 1)
+            != IAM_OK)
+        {
+            return IAM_ERROR;
+        }
     }
 
     for (i = 0; i < user->ntags; i++) {
-        if (iam_context_set(ctx, user->tags[i].context_key,
-                            &user->tags[i].value, 1)
+        if (iam_context_set_hashed(ctx, user->tags[i].context_key,
+                                   user->tags[i].context_hash,
+                                   &user->tags[i].value, 1)
             != IAM_OK)
         {
             return IAM_ERROR;

@@ -2597,6 +2597,18 @@ iam_s3_put_decoded(iam_s3_ctx_t *ctx, iam_str_t src, unsigned flags,
 
     d = ctx->pos;
 
+    /* names and values with nothing to decode, the usual case */
+    if (memchr(src.data, '%', src.len) == NULL
+        && ((flags & IAM_S3_PLUS_SPACE) == 0
+            || memchr(src.data, '+', src.len) == NULL)
+        && memchr(src.data, '\0', src.len) == NULL)
+    {
+        memcpy(d, src.data, src.len);
+        ctx->pos = d + src.len;
+
+        return IAM_OK;
+    }
+
     for (i = 0; i < src.len; i++) {
         c = (unsigned char) src.data[i];
 

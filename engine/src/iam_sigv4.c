@@ -78,9 +78,13 @@ static int iam_sigv4_digits(const char *s, size_t n, int *value);
 static time_t iam_sigv4_mktime(int year, int month, int day, int hour,
     int min, int sec);
 static int iam_sigv4_is_hex(iam_str_t s, int lowercase);
+static int iam_sigv4_sign(const iam_sigv4_auth_t *auth, iam_str_t secret,
+    iam_sigv4_cache_t *cache, const void *data, size_t len,
+    unsigned char *out);
 static const unsigned char *iam_sigv4_signing_key(
     const iam_sigv4_auth_t *auth, iam_str_t secret, iam_sigv4_cache_t *cache,
-    unsigned char *buf);
+    unsigned char *buf, iam_sigv4_cache_entry_t **entry);
+static void iam_sigv4_cache_key_mac(iam_sigv4_cache_entry_t *e);
 static int iam_sigv4_derive(const iam_sigv4_auth_t *auth, iam_str_t secret,
     unsigned char *key);
 static int iam_sigv4_hmac(const void *key, size_t key_len, const void *data,
@@ -289,6 +293,19 @@ iam_sigv4_cache_init(iam_sigv4_cache_t *cache)
 }
 
 
+void
+iam_sigv4_cache_free(iam_sigv4_cache_t *cache)
+{
+    size_t  i;
+
+    for (i = 0; i < IAM_SIGV4_CACHE_SIZE; i++) {
+        EVP_MAC_CTX_free(cache->entries[i].mac);
+    }
+
+    OPENSSL_cleanse(cache, sizeof(iam_sigv4_cache_t));
+}
+
+
 int
 iam_sigv4_parse(const iam_sigv4_conf_t *conf, const iam_sigv4_request_t *req,
     iam_sigv4_auth_t *auth)
@@ -451,9 +468,9 @@ iam_sigv4_verify(const iam_sigv4_conf_t *conf, const iam_sigv4_request_t *req,
  */
 
 int
-iam_sigv4_sign(const iam_sigv4_conf_t *conf, const iam_sigv4_request_t *req,
-    iam_str_t access_key, iam_str_t secret, iam_str_t date,
-    iam_sigv4_cache_t *cache, iam_str_t *authorization)
+iam_sigv4_sign_request(const iam_sigv4_conf_t *conf,
+    const iam_sigv4_request_t *req, iam_str_t access_key, iam_str_t secret,
+    iam_str_t date, iam_sigv4_cache_t *cache, iam_str_t *authorization)
 {
     char              *p, *buf, hex[IAM_SIGV4_HEX_LEN + 1];
     size_t             size, i, j, n;
@@ -605,11 +622,9 @@ iam_sigv4_signature(const iam_sigv4_conf_t *conf,
     const iam_sigv4_request_t *req, iam_sigv4_auth_t *auth, iam_str_t secret,
     iam_sigv4_cache_t *cache, char *hex)
 {
-    int                   rc;
-    char                 *sts, *p;
-    size_t                size;
-    unsigned char         key[32], mac[32];
-    const unsigned char  *signing_key;
+    char           *sts, *p;
+    size_t          size;
+    unsigned char   mac[32];
 
     if (iam_sigv4_canonical_request(conf, req, auth, &auth->canonical_request)
         != IAM_OK)
@@ -649,17 +664,7 @@ iam_sigv4_signature(const iam_sigv4_conf_t *conf,
     auth->string_to_sign.data = sts;
     auth->string_to_sign.len = p - sts;
 
-    signing_key = iam_sigv4_signing_key(auth, secret, cache, key);
-
-    rc = signing_key != NULL
-         && iam_sigv4_hmac(signing_key, 32, sts, p - sts, mac) == IAM_OK;
-
-    /* on a cache hit key[] was never written */
-    if (signing_key == NULL || signing_key == key) {
-        OPENSSL_cleanse(key, sizeof(key));
-    }
-
-    if (!rc) {
+    if (iam_sigv4_sign(auth, secret, cache, sts, p - sts, mac) != IAM_OK) {
         return iam_sigv4_fail(auth, IAM_SIGV4_ERR_INTERNAL, "HMAC failed");
     }
 
@@ -1588,13 +1593,17 @@ iam_sigv4_is_hex(iam_str_t s, int lowercase)
 
 static const unsigned char *
 iam_sigv4_signing_key(const iam_sigv4_auth_t *auth, iam_str_t secret,
-    iam_sigv4_cache_t *cache, unsigned char *buf)
+    iam_sigv4_cache_t *cache, unsigned char *buf,
+    iam_sigv4_cache_entry_t **entry)
 {
     size_t                    len, i, k;
     uint32_t                  hash;
     unsigned char            *p;
     const iam_str_t          *f[5];
     iam_sigv4_cache_entry_t  *e;
+    void                     *mac;
+
+    *entry = NULL;
 
     if (cache == NULL) {
         return iam_sigv4_derive(auth, secret, buf) == IAM_OK ? buf : NULL;
@@ -1644,6 +1653,7 @@ iam_sigv4_signing_key(const iam_sigv4_auth_t *auth, iam_str_t secret,
 
         if (i == 5) {
             cache->hits++;
+            *entry = e;
             return e->key;
         }
     }
@@ -1654,7 +1664,10 @@ iam_sigv4_signing_key(const iam_sigv4_auth_t *auth, iam_str_t secret,
         return NULL;
     }
 
+    /* the MAC context outlives its key: it is keyed again below */
+    mac = e->mac;
     OPENSSL_cleanse(e, sizeof(iam_sigv4_cache_entry_t));
+    e->mac = mac;
     e->hash = hash;
     e->len = (uint16_t) len;
     memcpy(e->key, buf, 32);
@@ -1670,7 +1683,79 @@ iam_sigv4_signing_key(const iam_sigv4_auth_t *auth, iam_str_t secret,
         }
     }
 
+    iam_sigv4_cache_key_mac(e);
+    *entry = e;
+
     return buf;
+}
+
+
+/* Keys the entry's MAC context with its signing key; NULL if that fails. */
+
+static void
+iam_sigv4_cache_key_mac(iam_sigv4_cache_entry_t *e)
+{
+    iam_crypto_t  *c;
+
+    if (e->mac == NULL) {
+        c = iam_sigv4_crypto();
+
+        if (c == NULL) {
+            return;
+        }
+
+        e->mac = EVP_MAC_CTX_dup(c->mac_ctx);
+
+        if (e->mac == NULL) {
+            return;
+        }
+    }
+
+    if (EVP_MAC_init(e->mac, e->key, 32, NULL) != 1) {
+        EVP_MAC_CTX_free(e->mac);
+        e->mac = NULL;
+    }
+}
+
+
+/*
+ * HMAC(signing key, data).  A cached key's MAC context is only restarted:
+ * the key's inner and outer pads were computed when it was cached.
+ */
+
+static int
+iam_sigv4_sign(const iam_sigv4_auth_t *auth, iam_str_t secret,
+    iam_sigv4_cache_t *cache, const void *data, size_t len,
+    unsigned char *out)
+{
+    int                       rc;
+    size_t                    n;
+    unsigned char             buf[32];
+    const unsigned char      *key;
+    iam_sigv4_cache_entry_t  *e;
+
+    key = iam_sigv4_signing_key(auth, secret, cache, buf, &e);
+
+    if (key == NULL) {
+        rc = IAM_ERROR;
+
+    } else if (e != NULL && e->mac != NULL) {
+        rc = (EVP_MAC_init(e->mac, NULL, 0, NULL) == 1
+              && EVP_MAC_update(e->mac, data, len) == 1
+              && EVP_MAC_final(e->mac, out, &n, 32) == 1
+              && n == 32)
+             ? IAM_OK : IAM_ERROR;
+
+    } else {
+        rc = iam_sigv4_hmac(key, 32, data, len, out);
+    }
+
+    /* on a cache hit buf[] was never written */
+    if (key == NULL || key == buf) {
+        OPENSSL_cleanse(buf, sizeof(buf));
+    }
+
+    return rc;
 }
 
 

@@ -87,7 +87,7 @@ t_sign(iam_sigv4_request_t *req, iam_sigv4_cache_t *cache)
     static char  out[1024];
     iam_str_t    authz;
 
-    if (iam_sigv4_sign(&conf, req, (iam_str_t) iam_string(T_KEY),
+    if (iam_sigv4_sign_request(&conf, req, (iam_str_t) iam_string(T_KEY),
                        (iam_str_t) iam_string(T_SECRET),
                        (iam_str_t) iam_string(T_DATE), cache, &authz)
         != IAM_OK)
@@ -136,6 +136,8 @@ t_doc_get(void)
        && strstr(t_sign(&req, &cache), "Signature=f0e8bdb87c96") != NULL
        && cache.hits >= 1,
        "GET Object: the same signature from a cached signing key");
+
+    iam_sigv4_cache_free(&cache);
 }
 
 
@@ -246,7 +248,7 @@ t_round_trip(void)
            IAM_ERROR, "another secret does not verify it");
 
     t_setup(&req, "GET", "/b", "", headers, 5, "");
-    ok(iam_sigv4_sign(&conf, &req, (iam_str_t) iam_string(T_KEY),
+    ok(iam_sigv4_sign_request(&conf, &req, (iam_str_t) iam_string(T_KEY),
                       (iam_str_t) iam_string(T_SECRET),
                       (iam_str_t) iam_string("2013-05-24"), NULL, &out)
        == IAM_ERROR, "a date that is not yyyymmddThhmmssZ is refused");

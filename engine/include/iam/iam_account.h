@@ -20,6 +20,7 @@ typedef struct {
     iam_str_t               key;
     iam_str_t               value;
     iam_str_t               context_key;    /* "aws:PrincipalTag/KEY" */
+    uint32_t                context_hash;   /* of context_key */
 } iam_tag_t;
 
 typedef struct {
@@ -67,6 +68,9 @@ typedef struct {
 
     iam_access_key_t       *keys;       /* open-addressed by id */
     size_t                  nkeys_alloc;
+
+    /* the hashes of iam_user_context()'s key names, computed at load */
+    uint32_t                user_key_hash[5];
 } iam_account_t;
 
 

@@ -189,6 +189,11 @@ typedef struct {
     uint16_t                len;              /* 0: empty */
     unsigned char           id[IAM_SIGV4_CACHE_ID];
     unsigned char           key[32];
+    /*
+     * An OpenSSL EVP_MAC_CTX keyed with key[], kept across entries: a
+     * hit restarts it instead of setting the key up again.
+     */
+    void                   *mac;
 } iam_sigv4_cache_entry_t;
 
 typedef struct {
@@ -198,6 +203,8 @@ typedef struct {
 } iam_sigv4_cache_t;
 
 void iam_sigv4_cache_init(iam_sigv4_cache_t *cache);
+/* Frees the keyed MAC contexts and wipes the keys. */
+void iam_sigv4_cache_free(iam_sigv4_cache_t *cache);
 
 
 /*
@@ -239,7 +246,7 @@ size_t iam_sigv4_error_describe(const iam_sigv4_conf_t *conf,
  * req->payload_hash (empty: the empty body's); the path and query are
  * signed as given.  *authorization is allocated from req->alloc.
  */
-int iam_sigv4_sign(const iam_sigv4_conf_t *conf,
+int iam_sigv4_sign_request(const iam_sigv4_conf_t *conf,
     const iam_sigv4_request_t *req, iam_str_t access_key, iam_str_t secret,
     iam_str_t date, iam_sigv4_cache_t *cache, iam_str_t *authorization);
 
