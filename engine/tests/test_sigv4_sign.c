@@ -26,6 +26,7 @@ static void t_doc_get(void);
 static void t_doc_put(void);
 static void t_doc_list(void);
 static void t_round_trip(void);
+static void t_other_service(void);
 static void t_strip(void);
 static void t_format_date(void);
 
@@ -48,6 +49,7 @@ main(void)
     t_doc_put();
     t_doc_list();
     t_round_trip();
+    t_other_service();
     t_strip();
     t_format_date();
 
@@ -252,6 +254,55 @@ t_round_trip(void)
                       (iam_str_t) iam_string(T_SECRET),
                       (iam_str_t) iam_string("2013-05-24"), NULL, &out)
        == IAM_ERROR, "a date that is not yyyymmddThhmmssZ is refused");
+}
+
+
+/* a service other than S3: the path normalized and encoded twice */
+
+static void
+t_other_service(void)
+{
+    char                 authz[1024];
+    iam_sigv4_auth_t     auth;
+    iam_sigv4_conf_t     api;
+    iam_sigv4_header_t   headers[4];
+    iam_sigv4_request_t  req;
+
+    static const iam_sigv4_header_t  base[] = {
+        H("Host", "api.example.com"),
+        H("X-Amz-Date", T_DATE),
+        H("Content-Type", "application/json")
+    };
+
+    iam_sigv4_conf_init(&api, (iam_str_t) iam_string("eu-west-1"),
+                        (iam_str_t) iam_string("orders"));
+
+    memcpy(headers, base, sizeof(base));
+    t_setup(&req, "POST", "/orders/./a%20b//42", "", headers, 3,
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+
+    ok(iam_sigv4_sign_request(&api, &req, (iam_str_t) iam_string(T_KEY),
+                              (iam_str_t) iam_string(T_SECRET),
+                              (iam_str_t) iam_string(T_DATE), NULL,
+                              &auth.signature)
+       == IAM_OK, "orders: signed");
+
+    snprintf(authz, sizeof(authz), "%.*s", (int) auth.signature.len,
+             auth.signature.data);
+
+    ok(strstr(authz, "/20130524/eu-west-1/orders/aws4_request, "
+                     "SignedHeaders=content-type;host;x-amz-date, ")
+       != NULL, "orders: the scope and signed headers: %s", authz);
+
+    headers[3].name = (iam_str_t) iam_string("Authorization");
+    headers[3].value.data = authz;
+    headers[3].value.len = strlen(authz);
+    req.nheaders = 4;
+
+    is_int(iam_sigv4_parse(&api, &req, &auth), IAM_OK, "orders: parses");
+    is_int(iam_sigv4_verify(&api, &req, &auth,
+                            (iam_str_t) iam_string(T_SECRET), NULL),
+           IAM_OK, "orders: verifies (normalized path, body hash)");
 }
 
 
