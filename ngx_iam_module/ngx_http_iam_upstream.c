@@ -664,6 +664,14 @@ ngx_http_iam_upstream_sigv4(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     iam_sigv4_conf_init(&uc->sigv4, r, s);
 
+    /* other services sign the body's own hash, which is not read here */
+    if (!uc->sigv4.s3) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"iam_upstream_sigv4\" signs S3 requests only: "
+                           "\"service=%V\" is not supported", &service);
+        return NGX_CONF_ERROR;
+    }
+
     uc->host = ngx_palloc(cf->pool, sizeof(ngx_http_complex_value_t));
     if (uc->host == NULL) {
         return NGX_CONF_ERROR;

@@ -548,6 +548,8 @@ for my $c (
       qr/open\(\) ".*\/none" failed/ ],
     [ 'access_key=AKIASTOREKEY00000001 secret_file=@DIR@/empty region=us-east-1',
       qr/empty" must hold a secret access key of 1 to 256 bytes/ ],
+    [ 'access_key=AKIASTOREKEY00000001 secret_file=@DIR@/secret region=us-east-1 service=sqs',
+      qr/"iam_upstream_sigv4" signs S3 requests only: "service=sqs" is not supported/ ],
     [ 'access_key=AKIASTOREKEY00000001 secret_file=@DIR@/secret region=us-east-1 sevrice=s3',
       qr/invalid parameter "sevrice=s3"/ ],
 ) {
