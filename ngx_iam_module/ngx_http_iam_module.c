@@ -205,6 +205,13 @@ static ngx_command_t  ngx_http_iam_commands[] = {
       offsetof(ngx_http_iam_loc_conf_t, unsigned_payload),
       NULL },
 
+    { ngx_string("iam_upstream_sigv4"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_iam_upstream_sigv4,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("iam_enforce"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -358,6 +365,12 @@ ngx_http_iam_handler(ngx_http_request_t *r)
     }
 
     ctx->body_pending = 0;
+
+    /* what the upstream could not verify once re-signed is not evaluated */
+
+    if (ngx_http_iam_upstream_check(r, ilcf, ctx) != NGX_OK) {
+        return ngx_http_iam_refuse(r, imcf, ilcf, ctx);
+    }
 
     /* 3. the condition context; the principal's keys last, so they win */
 
@@ -684,6 +697,10 @@ ngx_http_iam_body_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_iam_preconfiguration(ngx_conf_t *cf)
 {
+    if (ngx_http_iam_upstream_add_variables(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_iam_add_variables(cf);
 }
 
@@ -727,7 +744,9 @@ ngx_http_iam_init(ngx_conf_t *cf)
 static ngx_int_t
 ngx_http_iam_init_process(ngx_cycle_t *cycle)
 {
-    if (ngx_http_iam_sigv4_init_worker(cycle) != NGX_OK) {
+    if (ngx_http_iam_upstream_init_worker(cycle) != NGX_OK
+        || ngx_http_iam_sigv4_init_worker(cycle) != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -792,6 +811,7 @@ ngx_http_iam_create_loc_conf(ngx_conf_t *cf)
     conf->resource_policy = NGX_CONF_UNSET_PTR;
     conf->jwt_token = NGX_CONF_UNSET_PTR;
     conf->unsigned_payload = NGX_CONF_UNSET;
+    conf->upstream = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -852,6 +872,7 @@ ngx_http_iam_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->resource_policy, prev->resource_policy,
                              NULL);
     ngx_conf_merge_value(conf->unsigned_payload, prev->unsigned_payload, 1);
+    ngx_conf_merge_ptr_value(conf->upstream, prev->upstream, NULL);
 
     /*
      * only a service given by iam_sigv4 is inherited: the default depends

@@ -84,6 +84,15 @@ typedef struct {
 } ngx_http_iam_condition_key_t;
 
 
+/* iam_upstream_sigv4: the store's key, read at configuration time */
+typedef struct {
+    iam_str_t                   access_key;
+    iam_str_t                   secret;
+    iam_sigv4_conf_t            sigv4;          /* region and service */
+    ngx_http_complex_value_t   *host;           /* the Host sent upstream */
+} ngx_http_iam_upstream_conf_t;
+
+
 typedef struct {
     ngx_flag_t                  enable;
     ngx_flag_t                  enforce;
@@ -113,6 +122,8 @@ typedef struct {
     ngx_str_t                   jwt_session_claim;
 
     ngx_flag_t                  unsigned_payload;  /* iam_s3_unsigned_... */
+
+    ngx_http_iam_upstream_conf_t  *upstream;    /* NULL: not re-signed */
 
     /* entries of the request's condition context, counted at merge */
     ngx_uint_t                  ncontext;
@@ -144,6 +155,7 @@ typedef struct {
     const iam_principal_t      *principal;
     iam_str_t                   access_key;
     iam_str_t                   region;         /* of the credential scope */
+    time_t                      signed_at;      /* x-amz-date, in seconds */
 
     /* mapping: the pair that decided, or the first one */
     iam_str_t                   action;
@@ -174,6 +186,9 @@ typedef struct {
     unsigned                    payload_replace:1;
     unsigned                    payload_headers:1;
     unsigned                    payload_sent:1;
+    unsigned                    presigned:1;    /* SigV4 in the query */
+
+    void                       *upstream;       /* the re-signed request */
 
     /* storage for the connection's condition keys */
     iam_str_t                   source_ip;
@@ -298,6 +313,17 @@ void ngx_http_iam_context_init(void);
 /* ngx_http_iam_variables.c */
 
 ngx_int_t ngx_http_iam_add_variables(ngx_conf_t *cf);
+
+
+/* ngx_http_iam_upstream.c */
+
+char *ngx_http_iam_upstream_sigv4(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+ngx_int_t ngx_http_iam_upstream_add_variables(ngx_conf_t *cf);
+ngx_int_t ngx_http_iam_upstream_init_worker(ngx_cycle_t *cycle);
+/* NGX_OK, or NGX_ABORT with ctx->error: cannot be forwarded re-signed */
+ngx_int_t ngx_http_iam_upstream_check(ngx_http_request_t *r,
+    ngx_http_iam_loc_conf_t *ilcf, ngx_http_iam_ctx_t *ctx);
 
 
 /* ngx_http_iam_error.c */

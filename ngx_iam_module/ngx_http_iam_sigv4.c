@@ -223,6 +223,8 @@ ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
     }
 
     ctx->region = auth.scope_region;
+    ctx->signed_at = auth.time;
+    ctx->presigned = auth.presigned;
 
     /* ngx_http_iam_sts_credentials() set a session's principal */
     if (key != NULL) {

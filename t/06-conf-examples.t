@@ -36,7 +36,8 @@ sub example {
     my $dir = File::Temp::tempdir("ngx-iam-example-XXXXXX", TMPDIR => 1, CLEANUP => !$ENV{KEEP});
     chmod 0755, $dir;
     make_path("$dir/tmp");
-    system('cp', glob("$src/*.json"), glob("$src/*.keys"), "$dir/");
+    system('cp', glob("$src/*.json"), glob("$src/*.keys"),
+           glob("$src/*.secret"), "$dir/");
     my $conf = read_file("$src/nginx.conf");
     my %vars = (PREFIX => $dir, MODULE => "$root/build/ngx_http_iam_module.so");
     my %ports;
@@ -90,7 +91,7 @@ SKIP: {
         'store/team/secret/keys.txt' => "hunter2\n",
         'store/team/reports/q3.csv' => "quarter,revenue\n",
     });
-    skip 's3-gateway did not start', 9 unless $e->{ok};
+    skip 's3-gateway did not start', 11 unless $e->{ok};
     my $base = "http://127.0.0.1:$e->{ports}{PORT}";
     my %alice = (key => 'AKIAEXAMPLEALICE0001', secret => 'alice-example-secret');
     my %auditor = (key => 'AKIAEXAMPLEAUDITOR01', secret => 'auditor-example-secret');
@@ -119,6 +120,9 @@ SKIP: {
        's3-gateway: and nothing else');
     $r = http("$base/team/readme.txt");
     is($r->{status}, 403, 's3-gateway: unsigned refused');
+    # what the gateway forwarded was re-signed: the store checks signatures
+    is(http("http://127.0.0.1:$e->{ports}{UPSTREAM_PORT}/team/readme.txt")->{status}, 403,
+       's3-gateway: the store itself refuses what is not signed');
     no_alerts('s3-gateway', $e->{dir});
 }
 
