@@ -19,6 +19,7 @@
 typedef struct {
     unsigned char   type;       /* 0 char, 1 template var / policy '*', 2 '?' */
     unsigned char   last;       /* template var that ends the ARN */
+    unsigned char   slash;      /* ... in a path-like resource: takes '/' */
     char            ch;
 } iamctl_arn_tok_t;
 
@@ -239,13 +240,28 @@ static size_t
 iamctl_arn_tokens(const char *s, size_t len, int tmpl, iamctl_arn_tok_t *toks,
     size_t max)
 {
-    size_t       n, i;
+    size_t       n, i, colons;
+    int          path;
     const char  *end;
 
     n = 0;
 
+    /* "role/${RoleNameWithPath}" is a path; "${BucketName}" is not */
+    path = 0;
+    colons = 0;
+
+    for (i = 0; tmpl && i < len; i++) {
+        if (s[i] == ':') {
+            colons++;
+
+        } else if (s[i] == '/' && colons >= 5) {
+            path = 1;
+        }
+    }
+
     for (i = 0; i < len && n < max; i++) {
         toks[n].last = 0;
+        toks[n].slash = 0;
         toks[n].ch = s[i];
         toks[n].type = 0;
 
@@ -255,6 +271,7 @@ iamctl_arn_tokens(const char *s, size_t len, int tmpl, iamctl_arn_tok_t *toks,
             toks[n].type = 1;
             i = end - s;
             toks[n].last = tmpl && i + 1 == len;
+            toks[n].slash = toks[n].last && path;
 
         } else if (!tmpl && s[i] == '*') {
             toks[n].type = 1;
@@ -274,7 +291,8 @@ iamctl_arn_tokens(const char *s, size_t len, int tmpl, iamctl_arn_tok_t *toks,
  * Whether some ARN is both an instance of the template and matched by the
  * policy's pattern: a walk over the product of the two, row by row, since
  * every step moves forward in one or both.  A template variable is a run of
- * characters without ':' or '/', except the last, which takes the rest.
+ * characters without ':' or '/'; the last one may have ':', and '/' too
+ * when the resource is a path ("role/${RoleNameWithPath}").
  */
 int
 iamctl_cat_arn_may_match(const char *tmpl, const char *arn, size_t len)
@@ -339,7 +357,8 @@ iamctl_cat_arn_may_match(const char *tmpl, const char *arn, size_t len)
 
             } else if (pt.type == 2
                        || (pt.type == 0
-                           && (tt.last || (pt.ch != ':' && pt.ch != '/'))))
+                           && (pt.ch != ':' || tt.last)
+                           && (pt.ch != '/' || tt.slash)))
             {
                 reach[i * w + j + 1] = 1;
             }
