@@ -4,6 +4,8 @@
  *   iamctl validate FILE...          account files or policy documents,
  *                                    with Access Analyzer-style findings
  *   iamctl simulate [--explain]      JSON-lines cases on stdin, decisions out
+ *   iamctl analyze usage --log ...   last and unused access (decision logs)
+ *   iamctl generate --principal ...  a least-privilege policy from the logs
  */
 
 #include <stdio.h>
@@ -17,6 +19,8 @@
 
 #include "iamctl_simulate.h"
 #include "iamctl_validate.h"
+#include "iamctl_usage.h"
+#include "iamctl_generate.h"
 
 
 static void iamctl_usage(FILE *out);
@@ -36,6 +40,14 @@ main(int argc, char **argv)
 
     if (strcmp(argv[1], "simulate") == 0) {
         return iamctl_simulate(argc - 2, argv + 2);
+    }
+
+    if (strcmp(argv[1], "analyze") == 0) {
+        return iamctl_analyze(argc - 2, argv + 2);
+    }
+
+    if (strcmp(argv[1], "generate") == 0) {
+        return iamctl_generate(argc - 2, argv + 2);
     }
 
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0
@@ -60,9 +72,18 @@ iamctl_usage(FILE *out)
         "[--fail-on SEVERITY]\n"
         "                       [--account ACCOUNT_FILE] FILE...\n"
         "       iamctl simulate [--explain] < cases.jsonl\n"
+        "       iamctl analyze usage --log FILE... [--since 90d] "
+        "[--now TIME]\n"
+        "                    [--field NAME=KEY] [--account ACCOUNT_FILE] "
+        "[--key-days 45]\n"
+        "                    [--format text|json]\n"
+        "       iamctl generate --principal ARN --log FILE... [--exact]\n"
         "\n"
         "validate  checks account files and policy documents; prints\n"
         "          FILE:LINE:COLUMN: message for every problem and finding,\n"
         "          exit 1 if any is at least as severe as --fail-on (ERROR)\n"
-        "simulate  reads one JSON case per line, writes one decision per line\n");
+        "simulate  reads one JSON case per line, writes one decision per line\n"
+        "analyze usage  last use of services, actions and access keys from\n"
+        "          decision logs (plain or gzip); unused access with --account\n"
+        "generate  a least-privilege policy from what the logs show allowed\n");
 }
