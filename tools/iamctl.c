@@ -6,6 +6,8 @@
  *   iamctl simulate [--explain]      JSON-lines cases on stdin, decisions out
  *   iamctl analyze usage --log ...   last and unused access (decision logs)
  *   iamctl generate --principal ...  a least-privilege policy from the logs
+ *   iamctl analyze external ...      access from outside the account
+ *   iamctl check-no-public-access    PASS only when nothing is public
  */
 
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #include "iamctl_validate.h"
 #include "iamctl_usage.h"
 #include "iamctl_generate.h"
+#include "iamctl_external.h"
 
 
 static void iamctl_usage(FILE *out);
@@ -48,6 +51,10 @@ main(int argc, char **argv)
 
     if (strcmp(argv[1], "generate") == 0) {
         return iamctl_generate(argc - 2, argv + 2);
+    }
+
+    if (strcmp(argv[1], "check-no-public-access") == 0) {
+        return iamctl_check_no_public_access(argc - 2, argv + 2);
     }
 
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0
@@ -78,6 +85,8 @@ iamctl_usage(FILE *out)
         "[--key-days 45]\n"
         "                    [--format text|json]\n"
         "       iamctl generate --principal ARN --log FILE... [--exact]\n"
+        "       iamctl analyze external ACCOUNT_FILE [RESOURCE_POLICY...]\n"
+        "       iamctl check-no-public-access POLICY [--account ID]\n"
         "\n"
         "validate  checks account files and policy documents; prints\n"
         "          FILE:LINE:COLUMN: message for every problem and finding,\n"
@@ -85,5 +94,8 @@ iamctl_usage(FILE *out)
         "simulate  reads one JSON case per line, writes one decision per line\n"
         "analyze usage  last use of services, actions and access keys from\n"
         "          decision logs (plain or gzip); unused access with --account\n"
-        "generate  a least-privilege policy from what the logs show allowed\n");
+        "generate  a least-privilege policy from what the logs show allowed\n"
+        "analyze external  who outside the account can do what (trust and\n"
+        "          resource policies), each with a request the engine allows\n"
+        "check-no-public-access  PASS (0), FAIL (1) or UNKNOWN (3)\n");
 }

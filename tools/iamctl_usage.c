@@ -22,6 +22,7 @@
 #include "iamctl_catalogue.h"
 #include "iamctl_log.h"
 #include "iamctl_usage.h"
+#include "iamctl_external.h"
 
 
 typedef struct {
@@ -54,9 +55,15 @@ iamctl_analyze(int argc, char **argv)
         return iamctl_analyze_usage(argc - 1, argv + 1);
     }
 
+    if (argc > 0 && strcmp(argv[0], "external") == 0) {
+        return iamctl_analyze_external(argc - 1, argv + 1);
+    }
+
     fprintf(stderr, "usage: iamctl analyze usage --log FILE... [--since 90d] "
             "[--now TIME] [--field NAME=KEY]\n"
             "                      [--account ACCOUNT_FILE] [--key-days N] "
+            "[--format text|json]\n"
+            "       iamctl analyze external ACCOUNT_FILE [RESOURCE_POLICY...] "
             "[--format text|json]\n");
 
     return 2;
