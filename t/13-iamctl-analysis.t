@@ -212,4 +212,123 @@ $file = write_file('account3.json', $json->pretty->encode($account));
 like($out, qr/INVALID_CUSTOM_SERVICE: services\.s3: "s3" is an AWS service/,
      'custom service: an AWS prefix cannot be redeclared');
 
+# analyze external: who outside the account can do what
+
+my $ACCT = '123456789012';
+my $trust = sub {
+    my ($principal, $cond) = @_;
+    return policy({ Sid => 'Trust', Effect => 'Allow', Principal => $principal,
+                    Action => 'sts:AssumeRole', $cond ? (Condition => $cond) : () });
+};
+my $ext_account = write_file('ext-account.json', $json->pretty->encode({
+    account => $ACCT,
+    policies => { P => policy({ Effect => 'Allow', Action => 's3:GetObject', Resource => '*' }) },
+    roles => {
+        partner => { trust => $trust->({ AWS => 'arn:aws:iam::111122223333:root' },
+                                       { StringEquals => { 'sts:ExternalId' => 'shared-secret' } }),
+                     policies => [ 'P' ] },
+        internal => { trust => $trust->({ AWS => "arn:aws:iam::$ACCT:root" }), policies => [ 'P' ] },
+        ec2 => { trust => $trust->({ Service => 'ec2.amazonaws.com' }), policies => [ 'P' ] },
+        web => { trust => policy({ Effect => 'Allow', Principal => { Federated => 'cognito-identity.amazonaws.com' },
+                                   Action => 'sts:AssumeRoleWithWebIdentity' }),
+                 policies => [ 'P' ] },
+    },
+}));
+my $bucket = {
+    Version => '2012-10-17',
+    Statement => [
+        { Sid => 'Public', Effect => 'Allow', Principal => '*', Action => 's3:GetObject',
+          Resource => 'arn:aws:s3:::site/*' },
+        { Sid => 'Office', Effect => 'Allow', Principal => { AWS => '*' }, Action => 's3:PutObject',
+          Resource => 'arn:aws:s3:::site/uploads/*',
+          Condition => { IpAddress => { 'aws:SourceIp' => '203.0.113.0/24' } } },
+        { Sid => 'Mine', Effect => 'Allow', Principal => { AWS => "arn:aws:iam::$ACCT:user/alice" },
+          Action => 's3:*', Resource => 'arn:aws:s3:::site/*' },
+    ],
+};
+my $bucket_file = write_file('bucket.json', $json->pretty->encode($bucket));
+
+($rc, $out) = run($iamctl, 'analyze', 'external', '--format', 'json', $ext_account, $bucket_file);
+is($rc, 0, 'external: exit 0');
+my @ext = map { $json->decode($_) } grep { /^\{/ } split /\n/, $out;
+my %by = map { ("$_->{source}|$_->{statement}" =~ s/^.*?: //r) => $_ } @ext;
+is(scalar @ext, 4, 'external: partner, web, and two bucket statements; not the own account, not ec2')
+    or diag($out);
+
+my $partner = $by{'roles.partner.trust|Trust'};
+is($partner && $partner->{access}, 'cross-account', 'external: the partner account');
+is_deeply($partner && $partner->{conditions}, [ 'sts:ExternalId' ],
+          'external: confined by sts:ExternalId');
+is($partner && $partner->{request}{context}{'sts:ExternalId'}, 'shared-secret',
+   'external: the request carries the external id that opens it');
+ok($partner && $partner->{confirmed}, 'external: the engine allows that request');
+is(($by{'roles.web.trust|0'} // {})->{access}, 'federated', 'external: the identity provider');
+ok(!grep({ $_->{source} =~ /internal|ec2/ } @ext), 'external: own account and services are not external');
+
+my $public = $by{"$bucket_file|Public"};
+is($public && $public->{access}, 'public', 'external: Principal "*" is public');
+is($public && $public->{request}{principal}, 'anonymous', 'external: asked anonymously');
+my $office = $by{"$bucket_file|Office"};
+is_deeply($office && $office->{conditions}, [ 'aws:SourceIp' ], 'external: confined by aws:SourceIp');
+
+# each request, through iamctl simulate itself
+for my $f (grep { $_->{source} eq $bucket_file } @ext) {
+    my $case = JSON::PP->new->canonical->encode({ resource_policy => $bucket, request => $f->{request},
+                               $f->{request}{principal} eq 'anonymous' ? () :
+                               (identity_policies => [ policy({ Effect => 'Allow', Action => '*', Resource => '*' }) ]) });
+    my $file = write_file('case.jsonl', "$case\n");
+    my ($src, $sout) = run("$iamctl simulate < $file");
+    like($sout, qr/"decision":"allowed"/, "external: simulate confirms $f->{statement}")
+        or diag("$case\n$sout");
+}
+
+$bucket->{Statement}[0]{Principal} = { AWS => "arn:aws:iam::$ACCT:root" };
+$bucket->{Statement}[1]{Principal} = { AWS => "arn:aws:iam::$ACCT:root" };
+($rc, $out) = run($iamctl, 'analyze', 'external', $ext_account,
+                  write_file('bucket-private.json', $json->encode($bucket)));
+unlike($out, qr/bucket-private/, 'external: a bucket policy for the own account only: no finding');
+
+# check-no-public-access
+
+my %policies = (
+    'public' => [ 1, policy({ Effect => 'Allow', Principal => '*', Action => 's3:GetObject',
+                              Resource => 'arn:aws:s3:::site/*' }) ],
+    'not-principal' => [ 1, policy({ Effect => 'Allow', NotPrincipal => { AWS => "arn:aws:iam::$ACCT:root" },
+                                     Action => 's3:GetObject', Resource => 'arn:aws:s3:::site/*' }) ],
+    'confined' => [ 0, policy({ Effect => 'Allow', Principal => { AWS => '*' }, Action => 's3:GetObject',
+                                Resource => 'arn:aws:s3:::site/*',
+                                Condition => { StringEquals => { 'aws:PrincipalOrgID' => 'o-123' } } }) ],
+    'account' => [ 0, policy({ Effect => 'Allow', Principal => { AWS => '111122223333' },
+                               Action => 's3:GetObject', Resource => 'arn:aws:s3:::site/*' }) ],
+    'if-exists' => [ 1, policy({ Effect => 'Allow', Principal => '*', Action => 's3:GetObject',
+                                 Resource => 'arn:aws:s3:::site/*',
+                                 Condition => { StringEqualsIfExists => { 'aws:PrincipalOrgID' => 'o-123' } } }) ],
+);
+for my $name (sort keys %policies) {
+    my ($is_public, $doc) = @{ $policies{$name} };
+    my $f = write_file("pub-$name.json", $json->encode($doc));
+    ($rc, $out) = run($iamctl, 'check-no-public-access', '--format', 'json', $f);
+    my $res = eval { $json->decode($out) } // {};
+    if ($is_public) {
+        is($rc, 1, "check-no-public-access $name: FAIL exits 1");
+        is($res->{result}, 'FAIL', "check-no-public-access $name: FAIL");
+        ok($res->{counterexample}, "check-no-public-access $name: with a public request");
+    } else {
+        is($rc, 0, "check-no-public-access $name: PASS exits 0");
+        is($res->{result}, 'PASS', "check-no-public-access $name: PASS");
+        ok(!$res->{counterexample}, "check-no-public-access $name: no request");
+    }
+}
+
+# public, but a Deny blocks every public request: not a wrong PASS
+my $blocked = write_file('pub-blocked.json', $json->encode(policy(
+    { Effect => 'Allow', Principal => '*', Action => 's3:GetObject', Resource => 'arn:aws:s3:::site/*' },
+    { Effect => 'Deny', Principal => '*', Action => 's3:*', Resource => '*' })));
+($rc, $out) = run($iamctl, 'check-no-public-access', $blocked);
+is($rc, 3, 'check-no-public-access: unconfirmed public statement: UNKNOWN, exit 3');
+like($out, qr/^UNKNOWN/, 'check-no-public-access: says UNKNOWN');
+
+($rc, $out) = run($iamctl, 'check-no-public-access', $ext_account);
+is($rc, 2, 'check-no-public-access: not a policy: exit 2');
+
 done_testing();

@@ -271,9 +271,12 @@ iamctl_ext_statement(iamctl_ext_t *ext, const json_t *doc, const json_t *st,
         snprintf(label, sizeof(label), "%zu", index);
     }
 
+    /* everyone not listed: a signed-in principal of another account */
     if (json_object_get(st, "NotPrincipal")) {
+        snprintf(arn, sizeof(arn), "arn:aws:iam::%s:user/external-user",
+                 IAMCTL_EXT_ACCOUNT);
         iamctl_ext_finding(ext, doc, st, label, source, role_arn, "public",
-                           "NotPrincipal", "anonymous");
+                           "NotPrincipal", arn);
         return;
     }
 
@@ -995,7 +998,10 @@ iamctl_check_no_public_access(int argc, char **argv)
 
         if (example == NULL) {
             iamctl_ext_finding(&ext, doc, st, label, file, NULL, "public",
-                               "*", "anonymous");
+                               "*", json_object_get(st, "NotPrincipal")
+                                    ? "arn:aws:iam::" IAMCTL_EXT_ACCOUNT
+                                      ":user/external-user"
+                                    : "anonymous");
             f = json_array_get(ext.findings,
                                json_array_size(ext.findings) - 1);
 
