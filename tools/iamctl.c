@@ -93,7 +93,7 @@ iamctl_usage(FILE *out)
         "          exit 1 if any is at least as severe as --fail-on (ERROR)\n"
         "simulate  reads one JSON case per line, writes one decision per line\n"
         "analyze usage  last use of services, actions and access keys from\n"
-        "          decision logs (plain or gzip); unused access with --account\n"
+        "          decision logs (plain or gzip); unused access (--account)\n"
         "generate  a least-privilege policy from what the logs show allowed\n"
         "analyze external  who outside the account can do what (trust and\n"
         "          resource policies), each with a request the engine allows\n"

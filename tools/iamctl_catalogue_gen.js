@@ -140,7 +140,8 @@ out.push('/*',
     ` * ${pkg.version} (${pkg.license}): do not edit.`,
     ' */', '',
     '#include "iamctl_catalogue.h"', '', '',
-    `const char  *iamctl_catalogue_version = ${c(pkg.name + ' ' + pkg.version)};`,
+    'const char  *iamctl_catalogue_version = '
+        + `${c(pkg.name + ' ' + pkg.version)};`,
     '', '');
 
 out.push('const iamctl_cat_service_t  iamctl_cat_services[] = {');

@@ -310,10 +310,8 @@ iamctl_parse_time(const char *s)
 {
     int        n, off, sign;
     struct tm  tm;
-    char       tail[16];
 
     memset(&tm, 0, sizeof(struct tm));
-    tail[0] = '\0';
     n = 0;
 
     if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
@@ -340,15 +338,14 @@ iamctl_parse_time(const char *s)
         off = 0;
 
     } else if ((*s == '+' || *s == '-') && strlen(s) == 6 && s[3] == ':'
-               && isdigit((unsigned char) s[1]) && isdigit((unsigned char) s[2])
-               && isdigit((unsigned char) s[4]) && isdigit((unsigned char) s[5]))
+               && strspn(s + 1, "0123456789") == 2
+               && strspn(s + 4, "0123456789") == 2)
     {
         sign = (*s == '-') ? -1 : 1;
         off = sign * (((s[1] - '0') * 10 + s[2] - '0') * 3600
                       + ((s[4] - '0') * 10 + s[5] - '0') * 60);
 
     } else if (*s != '\0') {
-        (void) tail;
         return -1;
     }
 

@@ -45,6 +45,8 @@ static json_t *iamctl_usage_principal_report(const char *arn, json_t *p);
 static json_t *iamctl_usage_unused(const iam_policy_set_t *set, json_t *p);
 static void iamctl_usage_text(json_t *report, FILE *out);
 static json_t *iamctl_time(int64_t t);
+static void iamctl_usage_nth(const iam_account_t *account, size_t n,
+    const char **arn, const iam_policy_set_t **set);
 static json_t *iamctl_sorted_keys(json_t *obj);
 
 
@@ -504,6 +506,22 @@ iamctl_usage_unused(const iam_policy_set_t *set, json_t *p)
 }
 
 
+/* the n-th principal of the account: its users, then its roles */
+static void
+iamctl_usage_nth(const iam_account_t *account, size_t n, const char **arn,
+    const iam_policy_set_t **set)
+{
+    if (n < account->nusers) {
+        *arn = account->users[n].arn.data;
+        *set = account->users[n].identity;
+
+    } else {
+        *arn = account->roles[n - account->nusers].arn.data;
+        *set = account->roles[n - account->nusers].identity;
+    }
+}
+
+
 static json_t *
 iamctl_usage_report(iamctl_usage_t *u, iam_account_t *account,
     iamctl_log_t *log, int64_t key_days)
@@ -543,10 +561,7 @@ iamctl_usage_report(iamctl_usage_t *u, iam_account_t *account,
 
     /* the account's users and roles that the logs never saw, and unused */
     for (n = 0; n < account->nusers + account->nroles; n++) {
-        arn = n < account->nusers ? account->users[n].arn.data
-                                  : account->roles[n - account->nusers].arn.data;
-        set = n < account->nusers ? account->users[n].identity
-                                  : account->roles[n - account->nusers].identity;
+        iamctl_usage_nth(account, n, &arn, &set);
 
         p = json_object_get(u->principals, arn);
         r = NULL;
@@ -620,8 +635,7 @@ iamctl_usage_report(iamctl_usage_t *u, iam_account_t *account,
     decided = json_object();
 
     for (n = 0; n < account->nusers + account->nroles; n++) {
-        set = n < account->nusers ? account->users[n].identity
-                                  : account->roles[n - account->nusers].identity;
+        iamctl_usage_nth(account, n, &arn, &set);
 
         for (i = 0; (st = iam_policy_set_statement(set, i)) != NULL; i++) {
             iam_statement_label(st, label, sizeof(label));
