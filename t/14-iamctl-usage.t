@@ -156,7 +156,10 @@ my $gz = run_cmd([ 'sh', '-c', "gzip -c '$logfile' > '$logfile.gz'" ]);
 is($gz->{rc}, 0, 'gzip the log');
 my $r2 = iamctl('analyze', 'usage', '--log', "$logfile.gz", '--account',
                 $t->dir . '/account.json', '--format', 'json');
-is($r2->{out}, $r->{out}, 'usage: a gzip log gives the same report');
+# (the period ends now: the clock may have moved on between the runs)
+my $u2 = json_decode($r2->{out}) // {};
+delete $_->{period} for $u2, $u;
+is_deeply($u2, $u, 'usage: a gzip log gives the same report');
 
 # the period: a day, two days after the requests, sees nothing
 my @now = gmtime(time + 2 * 86400);
