@@ -137,7 +137,7 @@ ok(!$act{'s3:ListBucket'}, 'usage: ListBucket never used');
 
 my @unused = map { "$_->{statement} $_->{action}" }
              @{ $alice->{unused_permissions} // [] };
-is_deeply(\@unused, [ 'Alice/List s3:listbucket' ],
+is_deeply(\@unused, [ 'Alice/List s3:ListBucket' ],
           'usage: the granted and never used permission')
     or diag(explain(\@unused));
 

@@ -45,6 +45,7 @@ static json_t *iamctl_usage_principal_report(const char *arn, json_t *p);
 static json_t *iamctl_usage_unused(const iam_policy_set_t *set, json_t *p);
 static void iamctl_usage_text(json_t *report, FILE *out);
 static json_t *iamctl_time(int64_t t);
+static json_t *iamctl_usage_action_name(const iam_pattern_t *pat);
 static void iamctl_usage_nth(const iam_account_t *account, size_t n,
     const char **arn, const iam_policy_set_t **set);
 static json_t *iamctl_sorted_keys(json_t *obj);
@@ -458,6 +459,36 @@ iamctl_usage_principal_report(const char *arn, json_t *p)
 }
 
 
+/*
+ * The engine keeps actions lowercased: a catalogue action gets its own
+ * spelling back ("s3:ListBucket"); wildcards and custom actions stay.
+ */
+static json_t *
+iamctl_usage_action_name(const iam_pattern_t *pat)
+{
+    char                         buf[512];
+    const char                  *colon;
+    const iamctl_cat_action_t   *a;
+    const iamctl_cat_service_t  *svc;
+
+    colon = memchr(pat->text.data, ':', pat->text.len);
+    svc = colon ? iamctl_cat_service(pat->text.data, colon - pat->text.data)
+                : NULL;
+    a = (svc && !pat->has_wildcard)
+        ? iamctl_cat_action(svc, colon + 1,
+                            pat->text.len - (colon + 1 - pat->text.data))
+        : NULL;
+
+    if (a == NULL) {
+        return json_stringn(pat->text.data, pat->text.len);
+    }
+
+    snprintf(buf, sizeof(buf), "%s:%s", svc->prefix, a->name);
+
+    return json_string(buf);
+}
+
+
 /* the Allow statements' actions that no allowed request of p used */
 static json_t *
 iamctl_usage_unused(const iam_policy_set_t *set, json_t *p)
@@ -496,8 +527,8 @@ iamctl_usage_unused(const iam_policy_set_t *set, json_t *p)
 
             if (!used) {
                 json_array_append_new(unused,
-                    json_pack("{s:s, s:s#}", "statement", label, "action",
-                              pat->text.data, (int) pat->text.len));
+                    json_pack("{s:s, s:o}", "statement", label, "action",
+                              iamctl_usage_action_name(pat)));
             }
         }
     }
