@@ -168,6 +168,13 @@ is($res && $res->{locations}[0]{physicalLocation}{region}{startLine}, 5,
 is($sarif && $sarif->{runs}[0]{tool}{driver}{rules}[0]{id},
    'PASS_ROLE_WITH_STAR_IN_RESOURCE', 'sarif: the rule is described');
 
+# a value of the wrong type for its operator: the engine refuses it, as
+# AWS's DATA_TYPE_MISMATCH
+my @dt = findings(policy({ Effect => 'Allow', Action => 's3:GetObject', Resource => "$B/*",
+                           Condition => { NumericLessThan => { 's3:max-keys' => 'ten' } } }));
+is(scalar(grep { $_->{issueCode} eq 'DATA_TYPE_MISMATCH' && $_->{findingType} eq 'ERROR' } @dt), 1,
+   'DATA_TYPE_MISMATCH: a value that is no number for NumericLessThan');
+
 # an engine error stays a FILE:LINE:COLUMN line and exits 1 (DESIGN.md 4)
 $file = write_file('bad.json', qq({ "Version": "2012-10-17",\n  "Statement": { "Effect": "Alow", "Action": "s3:GetObject", "Resource": "*" } }\n));
 ($rc, $out) = run($iamctl, 'validate', $file);

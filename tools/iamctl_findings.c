@@ -44,6 +44,11 @@ static const struct {
     const char  *code;
 } iamctl_diag_codes[] = {
     { "cannot open", "FILE_ERROR" },
+    { "is not a number for", "DATA_TYPE_MISMATCH" },
+    { "is not a date for", "DATA_TYPE_MISMATCH" },
+    { "is not an IP address", "DATA_TYPE_MISMATCH" },
+    { "is not base64 for", "DATA_TYPE_MISMATCH" },
+    { "Bool takes true or false", "DATA_TYPE_MISMATCH" },
     { "JSON", "JSON_SYNTAX_ERROR" },
     { "Version must", "INVALID_VERSION" },
     { "Effect must", "INVALID_EFFECT" },
