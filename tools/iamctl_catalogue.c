@@ -19,7 +19,7 @@
 typedef struct {
     unsigned char   type;       /* 0 char, 1 template var / policy '*', 2 '?' */
     unsigned char   last;       /* template var that ends the ARN */
-    unsigned char   slash;      /* ... in a path-like resource: takes '/' */
+    unsigned char   slash;      /* template var that may take '/' */
     char            ch;
 } iamctl_arn_tok_t;
 
@@ -240,24 +240,29 @@ static size_t
 iamctl_arn_tokens(const char *s, size_t len, int tmpl, iamctl_arn_tok_t *toks,
     size_t max)
 {
-    size_t       n, i, colons;
-    int          path;
+    size_t       n, i, colons, rstart;
+    int          whole;
     const char  *end;
 
     n = 0;
 
-    /* "role/${RoleNameWithPath}" is a path; "${BucketName}" is not */
-    path = 0;
+    /*
+     * A resource that is one variable alone ("${BucketName}", a queue, a
+     * topic) is a name without '/'; "log-group:${LogGroupName}" and
+     * "role/${RoleNameWithPath}" take paths.
+     */
     colons = 0;
+    rstart = len;
 
-    for (i = 0; tmpl && i < len; i++) {
-        if (s[i] == ':') {
-            colons++;
-
-        } else if (s[i] == '/' && colons >= 5) {
-            path = 1;
+    for (i = 0; tmpl && i < len && colons < 5; i++) {
+        if (s[i] == ':' && ++colons == 5) {
+            rstart = i + 1;
         }
     }
+
+    whole = tmpl && rstart + 2 < len && s[rstart] == '$'
+            && s[rstart + 1] == '{'
+            && memchr(s + rstart, '}', len - rstart) == s + len - 1;
 
     for (i = 0; i < len && n < max; i++) {
         toks[n].last = 0;
@@ -271,7 +276,7 @@ iamctl_arn_tokens(const char *s, size_t len, int tmpl, iamctl_arn_tok_t *toks,
             toks[n].type = 1;
             i = end - s;
             toks[n].last = tmpl && i + 1 == len;
-            toks[n].slash = toks[n].last && path;
+            toks[n].slash = tmpl && !(toks[n].last && whole);
 
         } else if (!tmpl && s[i] == '*') {
             toks[n].type = 1;
@@ -291,8 +296,8 @@ iamctl_arn_tokens(const char *s, size_t len, int tmpl, iamctl_arn_tok_t *toks,
  * Whether some ARN is both an instance of the template and matched by the
  * policy's pattern: a walk over the product of the two, row by row, since
  * every step moves forward in one or both.  A template variable is a run of
- * characters without ':' or '/'; the last one may have ':', and '/' too
- * when the resource is a path ("role/${RoleNameWithPath}").
+ * characters without ':' (but for the last one, "function:${Name}" takes a
+ * qualifier), and without '/' when it is the whole resource ("${BucketName}").
  */
 int
 iamctl_cat_arn_may_match(const char *tmpl, const char *arn, size_t len)
