@@ -9,9 +9,9 @@
  *
  * Run at build time only; iamctl never reads the catalogue at run time.
  * Templates are normalised for the matcher in iamctl_catalogue.c: in
- * condition keys every ${Var} and a global key's "/tag-key" tail become "*";
- * ARN patterns keep ${Var} (a variable is one ARN segment, or the rest when
- * it ends the ARN).
+ * condition keys every ${Var} or <key> and a global key's "/tag-key" tail
+ * become "*"; ARN templates keep their ${Var} (iamctl_cat_arn_may_match()
+ * says what one matches).
  */
 
 'use strict';
@@ -56,7 +56,7 @@ function level(l) {
     throw new Error('unknown access level ' + l);
 }
 
-const keyPattern = (k) => k.replace(/\$\{[^}]*\}/g, '*');
+const keyPattern = (k) => k.replace(/\$\{[^}]*\}|<[^>]*>/g, '*');
 const c = (s) => JSON.stringify(s);
 const lc = (a, b) => (a.toLowerCase() < b.toLowerCase() ? -1
                       : a.toLowerCase() > b.toLowerCase() ? 1 : 0);
