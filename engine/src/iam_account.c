@@ -67,7 +67,9 @@ static void iam_loader_error(iam_loader_t *ld, iam_json_path_t *path,
 
 static const char *const  iam_account_members[] = {
     "account", "policies", "groups", "users", "roles", "guardrails",
-    "trusted_accounts", NULL
+    "trusted_accounts",
+    "services",     /* custom services, for iamctl validate */
+    NULL
 };
 
 static const char *const  iam_group_members[] = { "policies", NULL };
