@@ -44,10 +44,10 @@ $(BUILD)/libiam.a: $(ENGINE_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-IAMCTL_SRC := $(wildcard tools/iamctl*.c)
+IAMCTL_SRC := $(wildcard tools/iamctl*.c) tools/iam_z3.c
 
 $(BUILD)/iamctl: $(IAMCTL_SRC) $(wildcard tools/*.h) $(BUILD)/libiam.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(IAMCTL_SRC) $(BUILD)/libiam.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(IAMCTL_SRC) $(BUILD)/libiam.a $(LIBS) -lz3
 
 # The sanitizer build of the engine, for the unit tests.
 $(BUILD)/san/engine/%.o: engine/src/%.c $(ENGINE_HDR)

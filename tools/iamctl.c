@@ -3,6 +3,8 @@
  *
  *   iamctl validate FILE...          account files or policy documents
  *   iamctl simulate [--explain]      JSON-lines cases on stdin, decisions out
+ *   iamctl check-no-new-access OLD NEW            proofs with Z3
+ *   iamctl check-access-not-granted POLICY --action A... [--resource R...]
  */
 
 #include <stdio.h>
@@ -15,6 +17,7 @@
 #include <iam/iam_eval.h>
 
 #include "iamctl_simulate.h"
+#include "iamctl_check.h"
 
 
 static int iamctl_validate(int argc, char **argv);
@@ -39,6 +42,14 @@ main(int argc, char **argv)
         return iamctl_simulate(argc - 2, argv + 2);
     }
 
+    if (strcmp(argv[1], "check-no-new-access") == 0) {
+        return iamctl_check_no_new_access(argc - 2, argv + 2);
+    }
+
+    if (strcmp(argv[1], "check-access-not-granted") == 0) {
+        return iamctl_check_access_not_granted(argc - 2, argv + 2);
+    }
+
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0
         || strcmp(argv[1], "help") == 0)
     {
@@ -59,10 +70,15 @@ iamctl_usage(FILE *out)
     fprintf(out,
         "usage: iamctl validate FILE...\n"
         "       iamctl simulate [--explain] < cases.jsonl\n"
+        "       iamctl check-no-new-access [--format text|json] OLD NEW\n"
+        "       iamctl check-access-not-granted [--format text|json] POLICY\n"
+        "              --action ACTION... [--resource ARN...]\n"
         "\n"
         "validate  checks account files and policy documents; prints\n"
         "          FILE:LINE:COLUMN: message for every problem, exit 1 if any\n"
-        "simulate  reads one JSON case per line, writes one decision per line\n");
+        "simulate  reads one JSON case per line, writes one decision per line\n"
+        "check-*   prove with Z3 what identity policies allow: exit 0 PASS,\n"
+        "          1 FAIL (with a counterexample), 2 invalid input, 3 UNKNOWN\n");
 }
 
 
