@@ -40,6 +40,9 @@
 #include "iam_z3.h"
 
 
+#define IZ_NICE_TIMEOUT  500       /* ms, for each try at a nicer model */
+
+
 typedef enum {
     IZ_NONE = 0,            /* only Null: presence is all that counts */
     IZ_STR,
@@ -79,7 +82,11 @@ struct iam_z3_s {
     size_t              nkeys;
     size_t              nalloc;
     int                 declined;
-    int                 z3_error;
+    unsigned            lit_lost:1;
+    unsigned char       lit_ascii[128];     /* characters patterns name */
+    uint32_t           *lit_other;
+    size_t              nlit_other;
+    size_t              lit_alloc;
     char                reason[1024];
 };
 
@@ -97,7 +104,9 @@ static iz_key_t *iz_key(iam_z3_t *z, const char *key, size_t len);
 static int iz_scan_pattern(iam_z3_t *z, const iam_pattern_t *p);
 static int iz_scan_condition(iam_z3_t *z, const iam_condition_t *c);
 static iz_type_e iz_op_type(iam_cond_op_e op);
-static void iz_string(iz_buf_t *b, const char *s, size_t len);
+static void iz_string(iam_z3_t *z, iz_buf_t *b, const char *s, size_t len);
+static void iz_literal_char(iam_z3_t *z, uint32_t cp);
+static void iz_tidy(iam_z3_t *z, json_t *request);
 static void iz_pattern_re(iam_z3_t *z, iz_buf_t *b, iz_buf_t *guard,
     const iam_pattern_t *p);
 static void iz_pattern_match(iam_z3_t *z, iz_buf_t *b,
@@ -113,6 +122,11 @@ static void iz_real(iz_buf_t *b, long double v);
 static void iz_declare(iam_z3_t *z, iz_buf_t *b);
 static iam_z3_result_e iz_solve(iam_z3_t *z, iz_buf_t *decls,
     iz_buf_t *goal, json_t **request);
+static void iz_nice(iam_z3_t *z, iz_buf_t *b, const char *decls,
+    size_t len, int level);
+static Z3_ast_vector iz_parse(iam_z3_t *z, const char *text);
+static void iz_assert(iam_z3_t *z, Z3_solver s, Z3_ast_vector v);
+static void iz_timeout(iam_z3_t *z, Z3_solver s, unsigned ms);
 static json_t *iz_model_request(iam_z3_t *z, Z3_model m);
 static Z3_ast iz_eval(iam_z3_t *z, Z3_model m, const char *name,
     Z3_sort sort);
@@ -164,6 +178,7 @@ iam_z3_destroy(iam_z3_t *z)
     }
 
     free(z->keys);
+    free(z->lit_other);
     Z3_del_context(z->ctx);
     free(z);
 }
@@ -535,7 +550,7 @@ iam_z3_add_policy(iam_z3_t *z, const iam_policy_t *policy)
 
 /* an SMT-LIB string literal, every character but letters and digits as \u{} */
 static void
-iz_string(iz_buf_t *b, const char *s, size_t len)
+iz_string(iam_z3_t *z, iz_buf_t *b, const char *s, size_t len)
 {
     size_t         i, n;
     uint32_t       cp;
@@ -548,6 +563,7 @@ iz_string(iz_buf_t *b, const char *s, size_t len)
 
         if (isalnum(c)) {
             iz_append(b, s + i, 1);
+            z->lit_ascii[c] = 1;
             n = 1;
             continue;
         }
@@ -577,6 +593,7 @@ iz_string(iz_buf_t *b, const char *s, size_t len)
         }
 
         iz_printf(b, "\\u{%x}", (unsigned) cp);
+        iz_literal_char(z, cp);
     }
 
     iz_lit(b, "\"");
@@ -591,6 +608,7 @@ static void
 iz_pattern_re(iam_z3_t *z, iz_buf_t *b, iz_buf_t *guard,
     const iam_pattern_t *p)
 {
+    int                c;
     size_t             i;
     unsigned           a;
     const iam_atom_t  *atom;
@@ -620,7 +638,7 @@ iz_pattern_re(iam_z3_t *z, iz_buf_t *b, iz_buf_t *guard,
 
             if (atom->has_default) {
                 iz_printf(b, " (str.to_re (ite (= n_%zu 1) s_%zu_1 ", i, i);
-                iz_string(b, atom->dflt.data, atom->dflt.len);
+                iz_string(z, b, atom->dflt.data, atom->dflt.len);
                 iz_lit(b, "))");
 
             } else {
@@ -632,7 +650,7 @@ iz_pattern_re(iam_z3_t *z, iz_buf_t *b, iz_buf_t *guard,
         default:
             if (!(p->flags & IAM_PATTERN_ICASE)) {
                 iz_lit(b, " (str.to_re ");
-                iz_string(b, atom->text.data, atom->text.len);
+                iz_string(z, b, atom->text.data, atom->text.len);
                 iz_lit(b, ")");
                 break;
             }
@@ -640,10 +658,11 @@ iz_pattern_re(iam_z3_t *z, iz_buf_t *b, iz_buf_t *guard,
             /* literals are lowercased; tolower() folds ASCII only */
             for (i = 0; i < atom->text.len; i++) {
                 if (isalpha((unsigned char) atom->text.data[i])) {
+                    c = (unsigned char) atom->text.data[i];
                     iz_printf(b, " (re.union (str.to_re \"%c\")"
-                              " (str.to_re \"%c\"))",
-                              tolower((unsigned char) atom->text.data[i]),
-                              toupper((unsigned char) atom->text.data[i]));
+                              " (str.to_re \"%c\"))", tolower(c), toupper(c));
+                    z->lit_ascii[tolower(c)] = 1;
+                    z->lit_ascii[toupper(c)] = 1;
 
                 } else {
                     /* a whole UTF-8 sequence at once */
@@ -657,7 +676,7 @@ iz_pattern_re(iam_z3_t *z, iz_buf_t *b, iz_buf_t *guard,
                     }
 
                     iz_lit(b, " (str.to_re ");
-                    iz_string(b, atom->text.data + i, n);
+                    iz_string(z, b, atom->text.data + i, n);
                     iz_lit(b, ")");
                     i += n - 1;
                 }
@@ -1060,9 +1079,10 @@ iz_real(iz_buf_t *b, long double v)
 
 
 /*
- * The constants and what every request satisfies: characters that JSON can
- * carry (no NUL, no surrogates), a non-empty action, values in each
- * domain's range.
+ * The constants and what every request satisfies: a non-empty action,
+ * values in each domain's range.  Strings may hold characters JSON cannot
+ * carry (NUL, surrogates): no pattern names them, so iz_tidy() swaps them
+ * for printable ones; constraining the alphabet here slows Z3 down fourfold.
  */
 static void
 iz_declare(iam_z3_t *z, iz_buf_t *b)
@@ -1071,14 +1091,10 @@ iz_declare(iam_z3_t *z, iz_buf_t *b)
     unsigned   j;
     iz_key_t  *key;
 
-    iz_cstr(b, "(define-fun chars () (RegEx String) (re.* (re.union "
-              "(re.range \"\\u{1}\" \"\\u{d7ff}\") "
-              "(re.range \"\\u{e000}\" \"\\u{2ffff}\"))))\n"
-              "(define-fun nocolon () (RegEx String) "
+    iz_cstr(b, "(define-fun nocolon () (RegEx String) "
               "(re.* (re.union (re.range \"\\u{1}\" \"\\u{39}\") "
               "(re.range \"\\u{3b}\" \"\\u{2ffff}\"))))\n"
               "(declare-const A String)\n(declare-const R String)\n"
-              "(assert (str.in_re A chars))\n(assert (str.in_re R chars))\n"
               "(assert (> (str.len A) 0))\n");
 
     for (k = 0; k < z->nkeys; k++) {
@@ -1097,9 +1113,7 @@ iz_declare(iam_z3_t *z, iz_buf_t *b)
             switch (key->type) {
 
             case IZ_STR:
-                iz_printf(b, "(declare-const s_%zu_%u String)\n"
-                          "(assert (str.in_re s_%zu_%u chars))\n",
-                          k, j, k, j);
+                iz_printf(b, "(declare-const s_%zu_%u String)\n", k, j);
                 break;
 
             case IZ_NUM:
@@ -1239,17 +1253,90 @@ iam_z3_find_access(iam_z3_t *z, const iam_policy_t *policy,
 }
 
 
+/*
+ * Readable counterexamples: once a request exists, ask again for one whose
+ * resource is an ARN (level 1) and, first, whose keys have one value each
+ * (level 0); when there is none such, or no quick answer, the first model
+ * stands.  Odd characters are swapped afterwards (iz_tidy()): constraining
+ * the alphabet here makes the string solver slow.
+ */
+static void
+iz_nice(iam_z3_t *z, iz_buf_t *b, const char *decls, size_t len, int level)
+{
+    size_t  k;
+
+    iz_append(b, decls, len);       /* the declarations again */
+
+    iz_lit(b, "(assert (str.in_re R (re.++ (str.to_re \"arn:\") "
+              "(re.+ (re.range \"a\" \"z\")) (str.to_re \":\") nocolon "
+              "(str.to_re \":\") nocolon (str.to_re \":\") nocolon "
+              "(str.to_re \":\") re.all)))\n");
+
+    for (k = 0; level == 0 && k < z->nkeys; k++) {
+        iz_printf(b, "(assert (<= n_%zu 1))\n", k);
+    }
+}
+
+
+static void
+iz_timeout(iam_z3_t *z, Z3_solver s, unsigned ms)
+{
+    Z3_params  params;
+
+    params = Z3_mk_params(z->ctx);
+    Z3_params_inc_ref(z->ctx, params);
+    Z3_params_set_uint(z->ctx, params, Z3_mk_string_symbol(z->ctx, "timeout"),
+                       ms);
+    Z3_solver_set_params(z->ctx, s, params);
+    Z3_params_dec_ref(z->ctx, params);
+}
+
+
+static Z3_ast_vector
+iz_parse(iam_z3_t *z, const char *text)
+{
+    Z3_ast_vector  v;
+
+    v = Z3_parse_smtlib2_string(z->ctx, text, 0, NULL, NULL, 0, NULL, NULL);
+
+    if (Z3_get_error_code(z->ctx) != Z3_OK) {
+        snprintf(z->reason, sizeof(z->reason), "internal error: the encoding "
+                 "was refused by Z3: %s",
+                 Z3_get_error_msg(z->ctx, Z3_get_error_code(z->ctx)));
+        return NULL;
+    }
+
+    Z3_ast_vector_inc_ref(z->ctx, v);
+
+    return v;
+}
+
+
+static void
+iz_assert(iam_z3_t *z, Z3_solver s, Z3_ast_vector v)
+{
+    unsigned  i, n;
+
+    n = Z3_ast_vector_size(z->ctx, v);
+    for (i = 0; i < n; i++) {
+        Z3_solver_assert(z->ctx, s, Z3_ast_vector_get(z->ctx, v, i));
+    }
+}
+
+
 static iam_z3_result_e
 iz_solve(iam_z3_t *z, iz_buf_t *decls, iz_buf_t *goal, json_t **request)
 {
-    unsigned         i, n;
+    int              level;
+    size_t           declared;
     Z3_lbool         r;
-    Z3_model         m;
-    Z3_params        params;
-    Z3_solver        s;
-    Z3_ast_vector    v;
+    Z3_model         m, nice_m;
+    Z3_solver        s, ns;
+    Z3_ast_vector    v, nv;
+    iz_buf_t         nice;
     iam_z3_result_e  rc;
 
+    declared = decls->len;
     iz_append(decls, goal->data ? goal->data : "", goal->len);
 
     if (decls->oom || goal->oom) {
@@ -1261,35 +1348,19 @@ iz_solve(iam_z3_t *z, iz_buf_t *decls, iz_buf_t *goal, json_t **request)
         fputs(decls->data, stderr);
     }
 
-    v = Z3_parse_smtlib2_string(z->ctx, decls->data, 0, NULL, NULL, 0, NULL,
-                                NULL);
-
-    if (Z3_get_error_code(z->ctx) != Z3_OK) {
-        snprintf(z->reason, sizeof(z->reason), "internal error: the encoding "
-                 "was refused by Z3: %s",
-                 Z3_get_error_msg(z->ctx, Z3_get_error_code(z->ctx)));
+    v = iz_parse(z, decls->data);
+    if (v == NULL) {
         return IAM_Z3_UNKNOWN;
     }
-
-    Z3_ast_vector_inc_ref(z->ctx, v);
 
     s = Z3_mk_solver(z->ctx);
     Z3_solver_inc_ref(z->ctx, s);
 
     if (z->timeout) {
-        params = Z3_mk_params(z->ctx);
-        Z3_params_inc_ref(z->ctx, params);
-        Z3_params_set_uint(z->ctx, params,
-                           Z3_mk_string_symbol(z->ctx, "timeout"),
-                           z->timeout);
-        Z3_solver_set_params(z->ctx, s, params);
-        Z3_params_dec_ref(z->ctx, params);
+        iz_timeout(z, s, z->timeout);
     }
 
-    n = Z3_ast_vector_size(z->ctx, v);
-    for (i = 0; i < n; i++) {
-        Z3_solver_assert(z->ctx, s, Z3_ast_vector_get(z->ctx, v, i));
-    }
+    iz_assert(z, s, v);
 
     r = Z3_solver_check(z->ctx, s);
 
@@ -1299,14 +1370,54 @@ iz_solve(iam_z3_t *z, iz_buf_t *decls, iz_buf_t *goal, json_t **request)
     } else if (r == Z3_L_TRUE) {
         m = Z3_solver_get_model(z->ctx, s);
         Z3_model_inc_ref(z->ctx, m);
-        *request = iz_model_request(z, m);
+
+        nice_m = NULL;
+
+        /*
+         * A nicer model is worth a little time, not much; a fresh solver
+         * for each try: Z3's incremental mode is far slower on strings.
+         */
+        for (level = 0; level < 2 && nice_m == NULL; level++) {
+            memset(&nice, 0, sizeof(iz_buf_t));
+            iz_nice(z, &nice, decls->data, declared, level);
+            nv = nice.oom ? NULL : iz_parse(z, nice.data);
+            free(nice.data);
+
+            if (nv == NULL) {
+                break;
+            }
+
+            ns = Z3_mk_solver(z->ctx);
+            Z3_solver_inc_ref(z->ctx, ns);
+            iz_timeout(z, ns, IZ_NICE_TIMEOUT);
+            iz_assert(z, ns, v);
+            iz_assert(z, ns, nv);
+
+            if (Z3_solver_check(z->ctx, ns) == Z3_L_TRUE) {
+                nice_m = Z3_solver_get_model(z->ctx, ns);
+                Z3_model_inc_ref(z->ctx, nice_m);
+            }
+
+            Z3_solver_dec_ref(z->ctx, ns);
+            Z3_ast_vector_dec_ref(z->ctx, nv);
+        }
+
+        z->reason[0] = '\0';
+        *request = iz_model_request(z, nice_m ? nice_m : m);
+
+        if (*request && getenv("IAMCTL_Z3_RAW") == NULL) {
+            iz_tidy(z, *request);
+        }
+
+        if (nice_m) {
+            Z3_model_dec_ref(z->ctx, nice_m);
+        }
+
         Z3_model_dec_ref(z->ctx, m);
 
         if (*request == NULL) {
-            if (z->reason[0] == '\0') {
-                snprintf(z->reason, sizeof(z->reason), "the solver's model "
-                         "could not be read back");
-            }
+            snprintf(z->reason, sizeof(z->reason), "the solver's model "
+                     "could not be read back");
             rc = IAM_Z3_UNKNOWN;
 
         } else {
@@ -1685,4 +1796,268 @@ failed:
     json_decref(ctx);
 
     return NULL;
+}
+
+
+static void
+iz_literal_char(iam_z3_t *z, uint32_t cp)
+{
+    size_t     i;
+    uint32_t  *p;
+
+    if (cp < 128) {
+        z->lit_ascii[cp] = 1;
+        return;
+    }
+
+    for (i = 0; i < z->nlit_other; i++) {
+        if (z->lit_other[i] == cp) {
+            return;
+        }
+    }
+
+    if (z->nlit_other == z->lit_alloc) {
+        p = realloc(z->lit_other, (z->lit_alloc ? z->lit_alloc * 2 : 16)
+                                  * sizeof(uint32_t));
+        if (p == NULL) {
+            z->lit_lost = 1;    /* iz_tidy() then leaves them be */
+            return;
+        }
+        z->lit_other = p;
+        z->lit_alloc = z->lit_alloc ? z->lit_alloc * 2 : 16;
+    }
+
+    z->lit_other[z->nlit_other++] = cp;
+}
+
+
+static size_t
+iz_utf8_decode(const char *s, size_t len, uint32_t *out)
+{
+    size_t         i, n;
+    unsigned char  c;
+
+    for (i = 0, n = 0; i < len; n++) {
+        c = (unsigned char) s[i];
+
+        if (c < 0x80 || i + 1 >= len) {
+            out[n] = c;
+            i++;
+
+        } else if (c < 0xe0) {
+            out[n] = ((c & 0x1fu) << 6) | (s[i + 1] & 0x3f);
+            i += 2;
+
+        } else if (c < 0xf0 && i + 2 < len) {
+            out[n] = ((c & 0x0fu) << 12) | ((s[i + 1] & 0x3fu) << 6)
+                     | (s[i + 2] & 0x3f);
+            i += 3;
+
+        } else if (i + 3 < len) {
+            out[n] = ((c & 0x07u) << 18) | ((s[i + 1] & 0x3fu) << 12)
+                     | ((s[i + 2] & 0x3fu) << 6) | (s[i + 3] & 0x3f);
+            i += 4;
+
+        } else {
+            out[n] = c;
+            i++;
+        }
+    }
+
+    return n;
+}
+
+
+static size_t
+iz_utf8_encode(const uint32_t *cps, size_t n, char *p)
+{
+    char    *start;
+    size_t   i;
+    uint32_t cp;
+
+    start = p;
+
+    for (i = 0; i < n; i++) {
+        cp = cps[i];
+
+        if (cp < 0x80) {
+            *p++ = (char) cp;
+
+        } else if (cp < 0x800) {
+            *p++ = (char) (0xc0 | (cp >> 6));
+            *p++ = (char) (0x80 | (cp & 0x3f));
+
+        } else if (cp < 0x10000) {
+            *p++ = (char) (0xe0 | (cp >> 12));
+            *p++ = (char) (0x80 | ((cp >> 6) & 0x3f));
+            *p++ = (char) (0x80 | (cp & 0x3f));
+
+        } else {
+            *p++ = (char) (0xf0 | (cp >> 18));
+            *p++ = (char) (0x80 | ((cp >> 12) & 0x3f));
+            *p++ = (char) (0x80 | ((cp >> 6) & 0x3f));
+            *p++ = (char) (0x80 | (cp & 0x3f));
+        }
+    }
+
+    return p - start;
+}
+
+
+typedef struct {
+    json_t             *strings[256];
+    size_t              n;
+} iz_strings_t;
+
+
+static void
+iz_collect(iz_strings_t *all, json_t *v)
+{
+    size_t       i;
+    json_t      *item;
+    const char  *key;
+
+    if (json_is_string(v)) {
+        if (all->n < sizeof(all->strings) / sizeof(all->strings[0])) {
+            all->strings[all->n++] = v;
+        }
+        return;
+    }
+
+    if (json_is_array(v)) {
+        json_array_foreach(v, i, item) {
+            iz_collect(all, item);
+        }
+        return;
+    }
+
+    if (json_is_object(v)) {
+        json_object_foreach(v, key, item) {
+            iz_collect(all, item);
+        }
+    }
+}
+
+
+/*
+ * A solver's model may name any character: control characters, private
+ * use, a letter in a case no pattern asks for.  Swapping, one for one, each
+ * character that no pattern names for a printable one that neither a
+ * pattern nor the request uses changes no match (the engine sees only
+ * equality of characters, '?' and '*' counting whole characters, and ASCII
+ * case folding: such letters are taken only when neither case is named),
+ * and the action is matched ignoring case only.  The engine confirms the
+ * result all the same.
+ */
+static void
+iz_tidy(iam_z3_t *z, json_t *request)
+{
+    static const char  pool[] = "xyzqjkwvbfghmnprstulcdeaio0123456789";
+
+    char           *text;
+    size_t          i, j, n, len, nmap, next;
+    json_t         *action;
+    uint32_t       *cps, from[64], to[64];
+    unsigned char   used[128];
+    iz_strings_t    all;
+    const char     *s;
+
+    memcpy(used, z->lit_ascii, sizeof(used));
+    all.n = 0;
+
+    action = json_object_get(request, "action");
+    iz_collect(&all, action);
+    iz_collect(&all, json_object_get(request, "resource"));
+    iz_collect(&all, json_object_get(request, "context"));
+
+    for (i = 0; i < all.n; i++) {
+        s = json_string_value(all.strings[i]);
+        for (j = 0; s[j]; j++) {
+            if ((unsigned char) s[j] < 128) {
+                used[(unsigned char) s[j]] = 1;
+            }
+        }
+    }
+
+    nmap = 0;
+    next = 0;
+
+    for (i = 0; i < all.n; i++) {
+        s = json_string_value(all.strings[i]);
+        len = json_string_length(all.strings[i]);
+
+        cps = malloc((len + 1) * sizeof(uint32_t));
+        text = malloc(len * 4 + 1);
+        if (cps == NULL || text == NULL) {
+            free(cps);
+            free(text);
+            return;
+        }
+
+        n = iz_utf8_decode(s, len, cps);
+
+        for (j = 0; j < n; j++) {
+            if (cps[j] > 0x20 && cps[j] < 0x7f) {
+                continue;
+            }
+
+            if (cps[j] < 128 ? z->lit_ascii[cps[j]] : 0) {
+                continue;
+            }
+
+            if (cps[j] >= 128) {
+                size_t  l;
+
+                for (l = 0; l < z->nlit_other; l++) {
+                    if (z->lit_other[l] == cps[j]) {
+                        break;
+                    }
+                }
+
+                /* a named one, or not knowing whether it is */
+                if (l < z->nlit_other || z->lit_lost) {
+                    continue;
+                }
+            }
+
+            size_t  m;
+
+            for (m = 0; m < nmap && from[m] != cps[j]; m++) {
+                /* void */
+            }
+
+            if (m == nmap) {
+                while (pool[next]
+                       && (used[(unsigned char) pool[next]]
+                           || used[toupper((unsigned char) pool[next])]))
+                {
+                    next++;
+                }
+
+                if (pool[next] == '\0' || nmap == 64) {
+                    continue;
+                }
+
+                from[nmap] = cps[j];
+                to[nmap++] = (unsigned char) pool[next];
+                used[(unsigned char) pool[next]] = 1;
+            }
+
+            cps[j] = to[m];
+        }
+
+        if (all.strings[i] == action) {
+            for (j = 0; j < n; j++) {
+                if (cps[j] < 128) {
+                    cps[j] = (uint32_t) tolower((int) cps[j]);
+                }
+            }
+        }
+
+        len = iz_utf8_encode(cps, n, text);
+        json_string_setn(all.strings[i], text, len);
+
+        free(cps);
+        free(text);
+    }
 }

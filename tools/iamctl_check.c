@@ -51,7 +51,7 @@ static int iamctl_check_options(iamctl_check_t *ck, int *argc, char **argv,
     const char *cmd);
 static int iamctl_check_load(iamctl_check_t *ck, const char *file,
     iamctl_policy_t *p);
-static const char *iamctl_check_decide(json_t *doc, json_t *request,
+static const char *iamctl_check_decide(iamctl_policy_t *p, json_t *request,
     char *statement, size_t size);
 static int iamctl_check_report(iamctl_check_t *ck, int result,
     json_t *request);
@@ -124,8 +124,8 @@ iamctl_check_no_new_access(int argc, char **argv)
         break;
 
     case IAM_Z3_SAT:
-        nd = iamctl_check_decide(new.doc, request, nst, sizeof(nst));
-        od = iamctl_check_decide(old.doc, request, ost, sizeof(ost));
+        nd = iamctl_check_decide(&new, request, nst, sizeof(nst));
+        od = iamctl_check_decide(&old, request, ost, sizeof(ost));
 
         if (nd && od && strcmp(nd, "allowed") == 0
             && strcmp(od, "allowed") != 0)
@@ -300,7 +300,7 @@ iamctl_check_access_not_granted(int argc, char **argv)
         break;
 
     case IAM_Z3_SAT:
-        d = iamctl_check_decide(pol.doc, request, st, sizeof(st));
+        d = iamctl_check_decide(&pol, request, st, sizeof(st));
         a = json_string_value(json_object_get(request, "action"));
         res = json_string_value(json_object_get(request, "resource"));
 
@@ -454,13 +454,13 @@ iamctl_check_load(iamctl_check_t *ck, const char *file, iamctl_policy_t *p)
 
 /* the engine's decision on request under doc alone, as simulate gives it */
 static const char *
-iamctl_check_decide(json_t *doc, json_t *request, char *statement,
+iamctl_check_decide(iamctl_policy_t *p, json_t *request, char *statement,
     size_t size)
 {
     json_t      *in, *out, *v;
-    const char  *d;
+    const char  *d, *label, *slash;
 
-    in = json_pack("{s:[O],s:O}", "identity_policies", doc, "request",
+    in = json_pack("{s:[O],s:O}", "identity_policies", p->doc, "request",
                    request);
     if (in == NULL) {
         return NULL;
@@ -483,9 +483,17 @@ iamctl_check_decide(json_t *doc, json_t *request, char *statement,
             : "implicitDeny";
     }
 
+    /* "identity_policies[0]/Sid" names the file here */
     v = json_object_get(out, "statement");
-    snprintf(statement, size, "%s", json_is_string(v) ? json_string_value(v)
-                                                      : "none");
+    label = json_is_string(v) ? json_string_value(v) : NULL;
+    slash = label ? strchr(label, '/') : NULL;
+
+    if (slash) {
+        snprintf(statement, size, "%s%s", p->file, slash);
+
+    } else {
+        snprintf(statement, size, "%s", label ? label : "none");
+    }
 
     json_decref(out);
 
