@@ -40,6 +40,7 @@
 #include "iam_z3.h"
 
 
+#define IZ_MAX_DEFAULTS  4         /* keys with defaults in one pattern */
 #define IZ_NICE_TIMEOUT  500       /* ms, for each try at a nicer model */
 
 
@@ -82,6 +83,10 @@ struct iam_z3_s {
     size_t              nkeys;
     size_t              nalloc;
     int                 declined;
+    /* the keys of ${key, 'default'} in the pattern being written */
+    size_t              dkeys[IZ_MAX_DEFAULTS];
+    unsigned            ndkeys;
+    unsigned            dmask;      /* bit set: that key has its value */
     unsigned            lit_lost:1;
     unsigned char       lit_ascii[128];     /* characters patterns name */
     uint32_t           *lit_other;
@@ -112,6 +117,9 @@ static void iz_pattern_re(iam_z3_t *z, iz_buf_t *b, iz_buf_t *guard,
 static void iz_pattern_match(iam_z3_t *z, iz_buf_t *b,
     const iam_pattern_t *p, const char *subject);
 static void iz_arn_match(iam_z3_t *z, iz_buf_t *b,
+    const iam_arn_pattern_t *ap, const char *subject);
+static int iz_defaults(iam_z3_t *z, const iam_pattern_t *p);
+static void iz_match(iam_z3_t *z, iz_buf_t *b, const iam_pattern_t *p,
     const iam_arn_pattern_t *ap, const char *subject);
 static void iz_policy(iam_z3_t *z, iz_buf_t *b, const iam_policy_t *p);
 static void iz_statement(iam_z3_t *z, iz_buf_t *b, const iam_statement_t *st);
@@ -610,7 +618,7 @@ iz_pattern_re(iam_z3_t *z, iz_buf_t *b, iz_buf_t *guard,
 {
     int                c;
     size_t             i;
-    unsigned           a;
+    unsigned           a, d;
     const iam_atom_t  *atom;
 
     if (p->natoms == 0) {
@@ -637,9 +645,18 @@ iz_pattern_re(iam_z3_t *z, iz_buf_t *b, iz_buf_t *guard,
             i = iz_key_index(z, atom->text.data, atom->text.len);
 
             if (atom->has_default) {
-                iz_printf(b, " (str.to_re (ite (= n_%zu 1) s_%zu_1 ", i, i);
-                iz_string(z, b, atom->dflt.data, atom->dflt.len);
-                iz_lit(b, "))");
+                for (d = 0; d < z->ndkeys && z->dkeys[d] != i; d++) {
+                    /* void */
+                }
+
+                if (z->dmask & (1u << d)) {
+                    iz_printf(b, " (str.to_re s_%zu_1)", i);
+
+                } else {
+                    iz_lit(b, " (str.to_re ");
+                    iz_string(z, b, atom->dflt.data, atom->dflt.len);
+                    iz_lit(b, ")");
+                }
 
             } else {
                 iz_printf(b, " (str.to_re s_%zu_1)", i);
@@ -689,70 +706,137 @@ iz_pattern_re(iam_z3_t *z, iz_buf_t *b, iz_buf_t *guard,
 }
 
 
+/*
+ * The keys of ${key, 'default'} in patterns: Z3 gives up on "the value or
+ * else the default" inside a regular expression where it decides each case
+ * at once, so each combination is written out (2^n, n at most
+ * IZ_MAX_DEFAULTS).
+ */
+static int
+iz_defaults(iam_z3_t *z, const iam_pattern_t *p)
+{
+    size_t    i;
+    unsigned  a, d;
+
+    for (a = 0; a < p->natoms; a++) {
+        if (p->atoms[a].type != IAM_ATOM_VARIABLE
+            || !p->atoms[a].has_default)
+        {
+            continue;
+        }
+
+        i = iz_key_index(z, p->atoms[a].text.data, p->atoms[a].text.len);
+
+        for (d = 0; d < z->ndkeys && z->dkeys[d] != i; d++) {
+            /* void */
+        }
+
+        if (d == z->ndkeys) {
+            if (z->ndkeys == IZ_MAX_DEFAULTS) {
+                iz_decline(z, "more than %d policy variables with defaults "
+                           "in one pattern (\"%.*s\")", IZ_MAX_DEFAULTS,
+                           (int) p->text.len, p->text.data);
+                return IAM_DECLINED;
+            }
+
+            z->dkeys[z->ndkeys++] = i;
+        }
+    }
+
+    return IAM_OK;
+}
+
+
+/* (or (and GUARDS (str.in_re subject RE)) ...) over the default choices */
+static void
+iz_match(iam_z3_t *z, iz_buf_t *b, const iam_pattern_t *p,
+    const iam_arn_pattern_t *ap, const char *subject)
+{
+    unsigned  s, d;
+    iz_buf_t  re, guard;
+
+    z->ndkeys = 0;
+
+    if (p) {
+        (void) iz_defaults(z, p);
+
+    } else {
+        for (s = 0; s < 6; s++) {
+            (void) iz_defaults(z, &ap->segments[s]);
+        }
+    }
+
+    iz_lit(b, "(or false");
+
+    for (z->dmask = 0; z->dmask < (1u << z->ndkeys); z->dmask++) {
+        memset(&re, 0, sizeof(iz_buf_t));
+        memset(&guard, 0, sizeof(iz_buf_t));
+
+        for (d = 0; d < z->ndkeys; d++) {
+            iz_printf(&guard, (z->dmask & (1u << d)) ? " (= n_%zu 1)"
+                                                     : " (not (= n_%zu 1))",
+                      z->dkeys[d]);
+        }
+
+        if (p) {
+            iz_pattern_re(z, &re, &guard, p);
+
+        } else {
+            /* iam_arn_split: "arn" and five segments, four without ':' */
+            iz_lit(&re, "(re.++ (re.inter (str.to_re \"arn\") ");
+            iz_pattern_re(z, &re, &guard, &ap->segments[0]);
+            iz_lit(&re, ")");
+
+            for (s = 1; s < 6; s++) {
+                iz_lit(&re, " (str.to_re \":\") ");
+
+                if (s < 5) {
+                    iz_lit(&re, "(re.inter nocolon ");
+                    iz_pattern_re(z, &re, &guard, &ap->segments[s]);
+                    iz_lit(&re, ")");
+
+                } else {
+                    iz_pattern_re(z, &re, &guard, &ap->segments[s]);
+                }
+            }
+
+            iz_lit(&re, ")");
+        }
+
+        iz_printf(b, " (and true%s (str.in_re %s %s))",
+                  guard.data ? guard.data : "", subject,
+                  re.data ? re.data : "re.nostr");
+
+        b->oom |= re.oom | guard.oom;
+        free(re.data);
+        free(guard.data);
+    }
+
+    iz_lit(b, ")");
+
+    z->ndkeys = 0;
+    z->dmask = 0;
+}
+
+
 static void
 iz_pattern_match(iam_z3_t *z, iz_buf_t *b, const iam_pattern_t *p,
     const char *subject)
 {
-    iz_buf_t  re, guard;
-
-    memset(&re, 0, sizeof(iz_buf_t));
-    memset(&guard, 0, sizeof(iz_buf_t));
-
-    iz_pattern_re(z, &re, &guard, p);
-
-    iz_printf(b, "(and true%s (str.in_re %s %s))",
-              guard.data ? guard.data : "", subject,
-              re.data ? re.data : "re.nostr");
-
-    b->oom |= re.oom | guard.oom;
-    free(re.data);
-    free(guard.data);
+    iz_match(z, b, p, NULL, subject);
 }
 
 
-/* iam_arn_split: "arn" and five segments, the first four without ':' */
 static void
 iz_arn_match(iam_z3_t *z, iz_buf_t *b, const iam_arn_pattern_t *ap,
     const char *subject)
 {
-    unsigned  s;
-    iz_buf_t  re, guard;
-
     if (ap->any) {
         iz_lit(b, "true");
         return;
     }
 
-    memset(&re, 0, sizeof(iz_buf_t));
-    memset(&guard, 0, sizeof(iz_buf_t));
-
-    iz_lit(&re, "(re.++ (re.inter (str.to_re \"arn\") ");
-    iz_pattern_re(z, &re, &guard, &ap->segments[0]);
-    iz_lit(&re, ")");
-
-    for (s = 1; s < 6; s++) {
-        iz_lit(&re, " (str.to_re \":\")");
-
-        if (s < 5) {
-            iz_lit(&re, " (re.inter nocolon ");
-            iz_pattern_re(z, &re, &guard, &ap->segments[s]);
-            iz_lit(&re, ")");
-
-        } else {
-            iz_lit(&re, " ");
-            iz_pattern_re(z, &re, &guard, &ap->segments[s]);
-        }
-    }
-
-    iz_lit(&re, ")");
-
-    iz_printf(b, "(and true%s (str.in_re %s %s))",
-              guard.data ? guard.data : "", subject,
-              re.data ? re.data : "re.nostr");
-
-    b->oom |= re.oom | guard.oom;
-    free(re.data);
-    free(guard.data);
+    iz_match(z, b, NULL, ap, subject);
 }
 
 
@@ -1335,6 +1419,10 @@ iz_solve(iam_z3_t *z, iz_buf_t *decls, iz_buf_t *goal, json_t **request)
     Z3_ast_vector    v, nv;
     iz_buf_t         nice;
     iam_z3_result_e  rc;
+
+    if (z->declined) {
+        return IAM_Z3_UNKNOWN;      /* found while writing the goal */
+    }
 
     declared = decls->len;
     iz_append(decls, goal->data ? goal->data : "", goal->len);
