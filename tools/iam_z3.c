@@ -64,6 +64,7 @@ typedef struct {
     iz_type_e           type;
     unsigned            nconds;
     unsigned            var_used:1;
+    unsigned            arn_used:1;     /* Arn* operators: segments */
     unsigned            slots;
     iam_str_t          *bins;       /* BinaryEquals constants, distinct */
     size_t              nbins;
@@ -87,6 +88,7 @@ struct iam_z3_s {
     size_t              dkeys[IZ_MAX_DEFAULTS];
     unsigned            ndkeys;
     unsigned            dmask;      /* bit set: that key has its value */
+    unsigned            lower:1;    /* the subject has no capital letters */
     unsigned            lit_lost:1;
     unsigned char       lit_ascii[128];     /* characters patterns name */
     uint32_t           *lit_other;
@@ -128,6 +130,7 @@ static void iz_value_match(iam_z3_t *z, iz_buf_t *b, const iam_condition_t *c,
     size_t k, unsigned j);
 static void iz_real(iz_buf_t *b, long double v);
 static void iz_declare(iam_z3_t *z, iz_buf_t *b);
+static void iz_declare_arn(iz_buf_t *b, const char *x);
 static iam_z3_result_e iz_solve(iam_z3_t *z, iz_buf_t *decls,
     iz_buf_t *goal, json_t **request);
 static void iz_nice(iam_z3_t *z, iz_buf_t *b, const char *decls,
@@ -470,6 +473,8 @@ iz_scan_condition(iam_z3_t *z, const iam_condition_t *c)
 
         case IZ_STR:
             if (c->values[i].arn) {
+                k->arn_used = 1;
+
                 for (s = 0; s < 6; s++) {
                     if (iz_scan_pattern(z, &c->values[i].arn->segments[s])
                         != IAM_OK)
@@ -665,7 +670,7 @@ iz_pattern_re(iam_z3_t *z, iz_buf_t *b, iz_buf_t *guard,
             break;
 
         default:
-            if (!(p->flags & IAM_PATTERN_ICASE)) {
+            if (!(p->flags & IAM_PATTERN_ICASE) || z->lower) {
                 iz_lit(b, " (str.to_re ");
                 iz_string(z, b, atom->text.data, atom->text.len);
                 iz_lit(b, ")");
@@ -782,25 +787,30 @@ iz_match(iam_z3_t *z, iz_buf_t *b, const iam_pattern_t *p,
             iz_pattern_re(z, &re, &guard, p);
 
         } else {
-            /* iam_arn_split: "arn" and five segments, four without ':' */
-            iz_lit(&re, "(re.++ (re.inter (str.to_re \"arn\") ");
-            iz_pattern_re(z, &re, &guard, &ap->segments[0]);
-            iz_lit(&re, ")");
+            /*
+             * The subject's ARN view (iz_declare_arn()); segment 0 is
+             * "arn" in every ARN pattern, "*" matches any segment.
+             */
+            iz_printf(&re, " %s_arn", subject);
 
             for (s = 1; s < 6; s++) {
-                iz_lit(&re, " (str.to_re \":\") ");
-
-                if (s < 5) {
-                    iz_lit(&re, "(re.inter nocolon ");
-                    iz_pattern_re(z, &re, &guard, &ap->segments[s]);
-                    iz_lit(&re, ")");
-
-                } else {
-                    iz_pattern_re(z, &re, &guard, &ap->segments[s]);
+                if (ap->segments[s].natoms == 1
+                    && ap->segments[s].atoms[0].type == IAM_ATOM_STAR)
+                {
+                    continue;
                 }
+
+                iz_printf(&re, " (str.in_re %s_%u ", subject, s);
+                iz_pattern_re(z, &re, &guard, &ap->segments[s]);
+                iz_lit(&re, ")");
             }
 
-            iz_lit(&re, ")");
+            iz_printf(b, " (and true%s%s)", guard.data ? guard.data : "",
+                      re.data ? re.data : "");
+            b->oom |= re.oom | guard.oom;
+            free(re.data);
+            free(guard.data);
+            continue;
         }
 
         iz_printf(b, " (and true%s (str.in_re %s %s))",
@@ -823,7 +833,10 @@ static void
 iz_pattern_match(iam_z3_t *z, iz_buf_t *b, const iam_pattern_t *p,
     const char *subject)
 {
+    /* the action: lowercase (iz_declare()), its patterns are lowercased */
+    z->lower = strcmp(subject, "A") == 0;
     iz_match(z, b, p, NULL, subject);
+    z->lower = 0;
 }
 
 
@@ -1168,9 +1181,35 @@ iz_real(iz_buf_t *b, long double v)
  * carry (NUL, surrogates): no pattern names them, so iz_tidy() swaps them
  * for printable ones; constraining the alphabet here slows Z3 down fourfold.
  */
+/*
+ * The ARN view of a string X, as iam_arn_split() sees it: X_arn when X is
+ * "arn:" and five segments, the first four without ':', which are then X_1
+ * to X_5.
+ */
+static void
+iz_declare_arn(iz_buf_t *b, const char *x)
+{
+    iz_printf(b, "(declare-const %s_arn Bool)\n", x);
+    iz_printf(b, "(declare-const %s_1 String)\n(declare-const %s_2 String)\n"
+              "(declare-const %s_3 String)\n(declare-const %s_4 String)\n"
+              "(declare-const %s_5 String)\n", x, x, x, x, x);
+    iz_printf(b, "(assert (= %s_arn (str.in_re %s (re.++ "
+              "(str.to_re \"arn:\") nocolon (str.to_re \":\") nocolon "
+              "(str.to_re \":\") nocolon (str.to_re \":\") nocolon "
+              "(str.to_re \":\") re.all))))\n", x, x);
+    iz_printf(b, "(assert (=> %s_arn (and (= %s (str.++ \"arn:\" %s_1 \":\" "
+              "%s_2 \":\" %s_3 \":\" %s_4 \":\" %s_5)) "
+              "(not (str.contains %s_1 \":\")) (not (str.contains %s_2 \":\")) "
+              "(not (str.contains %s_3 \":\")) "
+              "(not (str.contains %s_4 \":\")))))\n",
+              x, x, x, x, x, x, x, x, x, x, x);
+}
+
+
 static void
 iz_declare(iam_z3_t *z, iz_buf_t *b)
 {
+    char       name[64];
     size_t     k;
     unsigned   j;
     iz_key_t  *key;
@@ -1179,7 +1218,11 @@ iz_declare(iam_z3_t *z, iz_buf_t *b)
               "(re.* (re.union (re.range \"\\u{1}\" \"\\u{39}\") "
               "(re.range \"\\u{3b}\" \"\\u{2ffff}\"))))\n"
               "(declare-const A String)\n(declare-const R String)\n"
-              "(assert (> (str.len A) 0))\n");
+              "(assert (> (str.len A) 0))\n"
+              "(assert (not (str.in_re A (re.++ re.all (re.range \"A\" \"Z\") "
+              "re.all))))\n");
+
+    iz_declare_arn(b, "R");
 
     for (k = 0; k < z->nkeys; k++) {
         key = &z->keys[k];
@@ -1198,6 +1241,11 @@ iz_declare(iam_z3_t *z, iz_buf_t *b)
 
             case IZ_STR:
                 iz_printf(b, "(declare-const s_%zu_%u String)\n", k, j);
+
+                if (key->arn_used) {
+                    snprintf(name, sizeof(name), "s_%zu_%u", k, j);
+                    iz_declare_arn(b, name);
+                }
                 break;
 
             case IZ_NUM:
@@ -1351,10 +1399,8 @@ iz_nice(iam_z3_t *z, iz_buf_t *b, const char *decls, size_t len, int level)
 
     iz_append(b, decls, len);       /* the declarations again */
 
-    iz_lit(b, "(assert (str.in_re R (re.++ (str.to_re \"arn:\") "
-              "(re.+ (re.range \"a\" \"z\")) (str.to_re \":\") nocolon "
-              "(str.to_re \":\") nocolon (str.to_re \":\") nocolon "
-              "(str.to_re \":\") re.all)))\n");
+    iz_lit(b, "(assert R_arn)\n(assert (str.in_re R_1 (re.+ (re.range \"a\" "
+              "\"z\"))))\n");
 
     for (k = 0; level == 0 && k < z->nkeys; k++) {
         iz_printf(b, "(assert (<= n_%zu 1))\n", k);
@@ -1481,7 +1527,14 @@ iz_solve(iam_z3_t *z, iz_buf_t *decls, iz_buf_t *goal, json_t **request)
             iz_assert(z, ns, v);
             iz_assert(z, ns, nv);
 
-            if (Z3_solver_check(z->ctx, ns) == Z3_L_TRUE) {
+            r = Z3_solver_check(z->ctx, ns);
+
+            if (getenv("IAMCTL_Z3_TRACE")) {
+                fprintf(stderr, "iamctl: nicer model, level %d: %d\n", level,
+                        (int) r);
+            }
+
+            if (r == Z3_L_TRUE) {
                 nice_m = Z3_solver_get_model(z->ctx, ns);
                 Z3_model_inc_ref(z->ctx, nice_m);
             }
@@ -2027,6 +2080,45 @@ iz_collect(iz_strings_t *all, json_t *v)
 }
 
 
+static int
+iz_named(iam_z3_t *z, uint32_t cp)
+{
+    size_t  i;
+
+    if (cp < 128) {
+        return z->lit_ascii[cp];
+    }
+
+    for (i = 0; i < z->nlit_other; i++) {
+        if (z->lit_other[i] == cp) {
+            return 1;
+        }
+    }
+
+    return z->lit_lost;
+}
+
+
+/* cp in one of the strings (as UTF-8: cp >= 0x100 takes two bytes or more) */
+static int
+iz_in(iz_strings_t *all, uint32_t cp)
+{
+    char    utf8[8];
+    size_t  i, n;
+
+    n = iz_utf8_encode(&cp, 1, utf8);
+    utf8[n] = '\0';
+
+    for (i = 0; i < all->n; i++) {
+        if (strstr(json_string_value(all->strings[i]), utf8)) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
 /*
  * A solver's model may name any character: control characters, private
  * use, a letter in a case no pattern asks for.  Swapping, one for one, each
@@ -2040,12 +2132,13 @@ iz_collect(iz_strings_t *all, json_t *v)
 static void
 iz_tidy(iam_z3_t *z, json_t *request)
 {
-    static const char  pool[] = "xyzqjkwvbfghmnprstulcdeaio0123456789";
+    static const char  pool[] = "xyzqjkwvbfghmnprstulcdeaio0123456789"
+                                "-_.~+=@!$%&,;";
 
     char           *text;
-    size_t          i, j, n, len, nmap, next;
+    size_t          i, j, m, n, len, nmap, next, other;
     json_t         *action;
-    uint32_t       *cps, from[64], to[64];
+    uint32_t       *cps, from[256], to[256];
     unsigned char   used[128];
     iz_strings_t    all;
     const char     *s;
@@ -2069,6 +2162,7 @@ iz_tidy(iam_z3_t *z, json_t *request)
 
     nmap = 0;
     next = 0;
+    other = 0;
 
     for (i = 0; i < all.n; i++) {
         s = json_string_value(all.strings[i]);
@@ -2089,32 +2183,20 @@ iz_tidy(iam_z3_t *z, json_t *request)
                 continue;
             }
 
-            if (cps[j] < 128 ? z->lit_ascii[cps[j]] : 0) {
+            if (iz_named(z, cps[j])) {
                 continue;
             }
-
-            if (cps[j] >= 128) {
-                size_t  l;
-
-                for (l = 0; l < z->nlit_other; l++) {
-                    if (z->lit_other[l] == cps[j]) {
-                        break;
-                    }
-                }
-
-                /* a named one, or not knowing whether it is */
-                if (l < z->nlit_other || z->lit_lost) {
-                    continue;
-                }
-            }
-
-            size_t  m;
 
             for (m = 0; m < nmap && from[m] != cps[j]; m++) {
                 /* void */
             }
 
             if (m == nmap) {
+                if (nmap == sizeof(from) / sizeof(from[0])) {
+                    continue;
+                }
+
+                /* printable ASCII first, then letters from U+0100 on */
                 while (pool[next]
                        && (used[(unsigned char) pool[next]]
                            || used[toupper((unsigned char) pool[next])]))
@@ -2122,13 +2204,20 @@ iz_tidy(iam_z3_t *z, json_t *request)
                     next++;
                 }
 
-                if (pool[next] == '\0' || nmap == 64) {
+                if (pool[next]) {
+                    to[nmap] = (unsigned char) pool[next];
+                    used[(unsigned char) pool[next]] = 1;
+
+                } else if (z->lit_lost) {
                     continue;
+
+                } else {
+                    do {
+                        to[nmap] = (uint32_t) (0x100 + other++);
+                    } while (iz_named(z, to[nmap]) || iz_in(&all, to[nmap]));
                 }
 
-                from[nmap] = cps[j];
-                to[nmap++] = (unsigned char) pool[next];
-                used[(unsigned char) pool[next]] = 1;
+                from[nmap++] = cps[j];
             }
 
             cps[j] = to[m];

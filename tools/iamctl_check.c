@@ -57,6 +57,7 @@ static int iamctl_check_report(iamctl_check_t *ck, int result,
     json_t *request);
 static void iamctl_check_reason(iamctl_check_t *ck, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+static int iamctl_check_reload(json_t **request);
 
 
 int
@@ -124,6 +125,13 @@ iamctl_check_no_new_access(int argc, char **argv)
         break;
 
     case IAM_Z3_SAT:
+        if (iamctl_check_reload(&request) != IAM_OK) {
+            iamctl_check_reason(&ck, "the solver's counterexample has no "
+                                "JSON form");
+            rc = iamctl_check_report(&ck, IAMCTL_UNKNOWN, NULL);
+            break;
+        }
+
         nd = iamctl_check_decide(&new, request, nst, sizeof(nst));
         od = iamctl_check_decide(&old, request, ost, sizeof(ost));
 
@@ -300,6 +308,13 @@ iamctl_check_access_not_granted(int argc, char **argv)
         break;
 
     case IAM_Z3_SAT:
+        if (iamctl_check_reload(&request) != IAM_OK) {
+            iamctl_check_reason(&ck, "the solver's counterexample has no "
+                                "JSON form");
+            rc = iamctl_check_report(&ck, IAMCTL_UNKNOWN, NULL);
+            break;
+        }
+
         d = iamctl_check_decide(&pol, request, st, sizeof(st));
         a = json_string_value(json_object_get(request, "action"));
         res = json_string_value(json_object_get(request, "resource"));
@@ -498,6 +513,36 @@ iamctl_check_decide(iamctl_policy_t *p, json_t *request, char *statement,
     json_decref(out);
 
     return d;
+}
+
+
+/*
+ * The request as a user gets it: printed and read back, so what the engine
+ * confirms is exactly what `iamctl simulate` will be given.
+ */
+static int
+iamctl_check_reload(json_t **request)
+{
+    char          *text;
+    json_t        *back;
+    json_error_t   err;
+
+    text = json_dumps(*request, JSON_COMPACT);
+    if (text == NULL) {
+        return IAM_ERROR;
+    }
+
+    back = json_loads(text, JSON_REJECT_DUPLICATES, &err);
+    free(text);
+
+    if (back == NULL) {
+        return IAM_ERROR;
+    }
+
+    json_decref(*request);
+    *request = back;
+
+    return IAM_OK;
 }
 
 
