@@ -77,8 +77,9 @@ iamctl_usage(FILE *out)
         "validate  checks account files and policy documents; prints\n"
         "          FILE:LINE:COLUMN: message for every problem, exit 1 if any\n"
         "simulate  reads one JSON case per line, writes one decision per line\n"
-        "check-*   prove with Z3 what identity policies allow: exit 0 PASS,\n"
-        "          1 FAIL (with a counterexample), 2 invalid input, 3 UNKNOWN\n");
+        "check-*   prove with Z3 what identity policies allow: exit 0\n"
+        "          PASS, 1 FAIL (with a counterexample), 2 invalid input,\n"
+        "          3 UNKNOWN\n");
 }
 
 
