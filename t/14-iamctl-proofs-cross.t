@@ -25,7 +25,7 @@ my $iamctl = "$root/build/iamctl";
 plan skip_all => "build/iamctl is not built (run make)" unless -x $iamctl;
 
 my $seed = $ENV{IAM_PROOF_SEED} // 20261125;
-my $npairs = $ENV{IAM_PROOF_PAIRS} // 150;
+my $npairs = $ENV{IAM_PROOF_PAIRS} // 120;
 my $nsamples = 300;
 srand($seed);
 diag("seed $seed, $npairs pairs");
