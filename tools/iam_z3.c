@@ -1316,7 +1316,7 @@ iz_declare(iam_z3_t *z, iz_buf_t *b)
     iz_key_t  *key;
 
     iz_cstr(b, "(define-fun nocolon () (RegEx String) "
-              "(re.* (re.union (re.range \"\\u{1}\" \"\\u{39}\") "
+              "(re.* (re.union (re.range \"\\u{0}\" \"\\u{39}\") "
               "(re.range \"\\u{3b}\" \"\\u{2ffff}\"))))\n"
               "(declare-const A String)\n(declare-const R String)\n"
               "(assert (> (str.len A) 0))\n"
