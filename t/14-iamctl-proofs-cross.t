@@ -31,7 +31,7 @@ srand($seed);
 diag("seed $seed, $npairs pairs");
 
 my $dir = tempdir(CLEANUP => 1);
-my $json = JSON::PP->new->canonical;
+my $json = JSON::PP->new->canonical->utf8;
 
 sub run {
     my ($cmd, $stdin) = @_;

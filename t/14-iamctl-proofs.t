@@ -22,7 +22,7 @@ my $iamctl = "$root/build/iamctl";
 plan skip_all => "build/iamctl is not built (run make)" unless -x $iamctl;
 
 my $dir = tempdir(CLEANUP => 1);
-my $json = JSON::PP->new->canonical;
+my $json = JSON::PP->new->canonical->utf8;
 my $nfile = 0;
 
 sub run {
@@ -129,6 +129,16 @@ unlike($res->{counterexample}{resource} // '', qr{^arn:aws:s3:::bucket/},
 expect('resource segment wildcard',
        policy(allow('s3:GetObject', 'arn:aws:s3:::bucket/a*')),
        policy(allow('s3:GetObject', 'arn:aws:s3:::bucket/a?*')), 'PASS');
+
+# '?' is one character, however many bytes it takes in UTF-8
+expect('? covers a two-byte character',
+       policy(allow('s3:GetObject', 'arn:aws:s3:::b/?')),
+       policy(allow('s3:GetObject', "arn:aws:s3:::b/\x{e9}")), 'PASS');
+$res = expect('?? is two characters, not two bytes',
+              policy(allow('s3:GetObject', 'arn:aws:s3:::b/??')),
+              policy(allow('s3:GetObject', "arn:aws:s3:::b/\x{e9}")), 'FAIL');
+is($res->{counterexample}{resource}, "arn:aws:s3:::b/\x{e9}",
+   '?? is two characters: the counterexample is the one-character key');
 
 my $all = allow('s3:*', '*');
 my $nodel = deny('s3:Delete*', '*');
