@@ -1,8 +1,8 @@
 #!/usr/bin/perl
 # The Z3 encoding against the engine, on random policy pairs from a small
-# grammar (actions, resources with wildcards and ${aws:username}, NotAction,
-# NotResource, Deny, conditions of every value type, IfExists, set
-# operators, Null):
+# grammar (actions, resources with wildcards and ${aws:username} with and
+# without a default, NotAction, NotResource, Deny, conditions of every
+# value type, IfExists, set operators, Null):
 #   - every FAIL's counterexample: `iamctl simulate` allows it under NEW and
 #     not under OLD;
 #   - every PASS: no request sampled from the grammar's alphabet is allowed
@@ -62,7 +62,7 @@ my @actions = ('s3:GetObject', 's3:PutObject', 's3:Get*', 's3:*', '*',
                's3:?etObject', 'iam:PassRole', 'iam:*');
 my @resources = ('*', 'arn:aws:s3:::b/*', 'arn:aws:s3:::b/a*',
                  'arn:aws:s3:::c/*', 'arn:aws:s3:::b/${aws:username}/*',
-                 'arn:aws:s3:::*/x',
+                 'arn:aws:s3:::*/x', "arn:aws:s3:::b/\${aws:username, 'guest'}/*",
                  'arn:aws:iam::123456789012:role/app-*');
 my @conditions = (
     sub { { StringEquals => { 'aws:username' => some('alice', 'bob') } } },
@@ -81,6 +81,14 @@ my @conditions = (
                 pick('2020-01-01T00:00:00Z', '2025-06-01T00:00:00Z') } } },
     sub { { Bool => { 'aws:SecureTransport' => pick('true', 'false') } } },
     sub { { Null => { 'aws:username' => pick('true', 'false') } } },
+    sub { { StringEqualsIgnoreCase => { 'aws:username' => 'ALICE' } } },
+    sub { { 'ForAnyValue:StringNotEquals' => { 'k:tags' => 't1' } } },
+    sub { { ArnLike => { 'aws:SourceArn' => 'arn:aws:sns:*:123456789012:*' } } },
+    sub { { ArnNotEquals => { 'aws:SourceArn' => 'arn:aws:sns:us-east-1:*:t' } } },
+    sub { { BinaryEquals => { 'k:bin' => some('QUJD', 'REVG') } } },
+    sub { { NumericEquals => { 's3:max-keys' => '10' } } },
+    sub { { DateLessThanEquals => { 'aws:CurrentTime' => '1600000000' } } },
+    sub { { IpAddress => { 'aws:SourceIp' => '2001:db8::/32' } } },
 );
 
 sub statement {
@@ -136,14 +144,18 @@ sub mutate {
 sub request {
     my %ctx;
     my %keys = (
-        'aws:username' => ['alice', 'bob', 'carol'],
+        'aws:username' => ['alice', 'bob', 'carol', 'Alice', 'guest'],
         's3:prefix' => ['a1', 'b2', 'bb', 'c'],
         'k:tags' => ['t1', 't2', 't3', ['t1', 't2'], ['t1', 't3'], []],
         'aws:SourceIp' => ['10.0.0.1', '10.1.2.3', '192.168.1.1',
-                           '172.16.0.1', '::1', '::ffff:10.1.0.9', 'x'],
-        's3:max-keys' => ['5', '10', '50', '100', '500', 'x'],
+                           '172.16.0.1', '::1', '::ffff:10.1.0.9', 'x',
+                           '2001:db8::1', '2001:db9::1'],
+        's3:max-keys' => ['5', '10', '10.0', '1e1', '50', '100', '500', 'x'],
+        'aws:SourceArn' => ['arn:aws:sns:us-east-1:123456789012:t',
+                            'arn:aws:sns:us-east-1:999:t', 'x'],
+        'k:bin' => ['QUJD', 'REVG', 'x'],
         'aws:CurrentTime' => ['2019-01-01T00:00:00Z', '2021-01-01T00:00:00Z',
-                              '2026-01-01T00:00:00Z', 'x'],
+                              '2026-01-01T00:00:00Z', '1600000000', 'x'],
         'aws:SecureTransport' => ['true', 'false', 'TRUE', 'x'],
     );
     for my $k (sort keys %keys) {
@@ -156,6 +168,7 @@ sub request {
                        'iam:CreateUser', 'ec2:RunInstances'),
         resource => pick('arn:aws:s3:::b/a1', 'arn:aws:s3:::b/alice/k',
                          'arn:aws:s3:::b/bob/k', 'arn:aws:s3:::c/a',
+                         'arn:aws:s3:::b/guest/k', 'arn:aws:s3:::b/Alice/k',
                          'arn:aws:s3:::q/x', 'arn:aws:s3:::b/x',
                          'arn:aws:iam::123456789012:role/app-web',
                          'arn:aws:iam::123456789012:role/admin', '', 'x'),
