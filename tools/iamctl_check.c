@@ -64,7 +64,7 @@ int
 iamctl_check_no_new_access(int argc, char **argv)
 {
     int              rc;
-    char             nst[512], ost[512];
+    char             nst[512], ost[512], *text;
     json_t          *request;
     iam_z3_t        *z;
     const char      *nd, *od, *label;
@@ -147,9 +147,12 @@ iamctl_check_no_new_access(int argc, char **argv)
             rc = iamctl_check_report(&ck, IAMCTL_FAIL, request);
 
         } else {
+            text = json_dumps(request, JSON_COMPACT);
             iamctl_check_reason(&ck, "the engine did not confirm the "
-                                "solver's counterexample (new: %s, old: %s)",
-                                nd ? nd : "error", od ? od : "error");
+                                "solver's counterexample (new: %s, old: %s): "
+                                "%s", nd ? nd : "error", od ? od : "error",
+                                text ? text : "");
+            free(text);
             rc = iamctl_check_report(&ck, IAMCTL_UNKNOWN, request);
         }
         break;
@@ -178,6 +181,7 @@ iamctl_check_access_not_granted(int argc, char **argv)
 {
     int                 i, rc, list, hit;
     char                err[256], st[512], lower[IAM_POLICY_MAX_STRING];
+    char               *text;
     size_t              j, nactions, nresources, len;
     json_t             *request;
     iam_z3_t           *z;
@@ -339,9 +343,11 @@ iamctl_check_access_not_granted(int argc, char **argv)
             rc = iamctl_check_report(&ck, IAMCTL_FAIL, request);
 
         } else {
+            text = json_dumps(request, JSON_COMPACT);
             iamctl_check_reason(&ck, "the engine did not confirm the "
-                                "solver's counterexample (%s)",
-                                d ? d : "error");
+                                "solver's counterexample (%s): %s",
+                                d ? d : "error", text ? text : "");
+            free(text);
             rc = iamctl_check_report(&ck, IAMCTL_UNKNOWN, request);
         }
         break;
