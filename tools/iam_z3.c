@@ -2282,6 +2282,9 @@ iz_tidy(iam_z3_t *z, json_t *request)
     memcpy(used, z->lit_ascii, sizeof(used));
     all.n = 0;
 
+    /* what makes a string an ARN is named too (iz_declare_arn()) */
+    used['a'] = used['r'] = used['n'] = used[':'] = 1;
+
     action = json_object_get(request, "action");
     iz_collect(&all, action);
     iz_collect(&all, json_object_get(request, "resource"));
