@@ -23,7 +23,6 @@
 
 typedef struct {
     apr_bucket_brigade         *bb;
-    int                         eos;
 } mod_iam_body_t;
 
 
@@ -579,16 +578,10 @@ mod_iam_body_filter(ap_filter_t *f, apr_bucket_brigade *bb,
         return APR_ENOTIMPL;
     }
 
+    /* the end, as often as asked for: ap_discard_request_body() asks */
+
     if (APR_BRIGADE_EMPTY(kept->bb)) {
-        if (!kept->eos) {
-            if (mode == AP_MODE_READBYTES) {
-                kept->eos = 1;
-            }
-
-            APR_BRIGADE_INSERT_TAIL(bb,
-                              apr_bucket_eos_create(f->c->bucket_alloc));
-        }
-
+        APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(f->c->bucket_alloc));
         return APR_SUCCESS;
     }
 
