@@ -64,6 +64,9 @@ sub account {
             { Sid => 'NotSecret', Effect => 'Deny', Action => 'orders:*',
               Resource => 'arn:app:orders:eu-west-1:123456789012:order/secret'
             },
+            { Sid => 'Frozen', Effect => 'Deny',
+              Action => 'orders:UpdateOrder', Resource => '*',
+              Condition => { StringEquals => { 'app:Tier' => 'frozen' } } },
         ],
     };
     $a->{users}{clerk} = {
@@ -78,10 +81,19 @@ sub account {
 
 $t->write_file('account.json', account());
 
+$t->write_file('public-policy.json', json_encode({
+    Version   => '2012-10-17',
+    Statement => [
+        { Sid => 'AnyoneReads', Effect => 'Allow', Principal => '*',
+          Action => 's3:GetObject', Resource => 'arn:aws:s3:::public/*' },
+    ],
+}));
+
 for my $f (qw(shared/a.txt shared/secret/x shared/home/alice/notes.txt
               shared/home/bob/notes.txt teams/storage/plan.txt
               teams/other/plan.txt shared/composed/c.txt shared/open/o.txt
-              shared/nowhere/n.txt orders/o-1 orders/o-2 orders/secret))
+              shared/nowhere/n.txt orders/o-1 orders/o-2 orders/secret
+              public/p.txt))
 {
     $t->write_file("htdocs/$f", "content of $f\n");
 }
@@ -159,6 +171,11 @@ IAMAccount $d/account.json
     </RequireAll>
 </Location>
 
+# a bucket policy lets anyone read
+<Location "/public/">
+    IAMResourcePolicy $d/public-policy.json
+</Location>
+
 # nobody is in 10.255.255.1: IAM is not even asked
 <Location "/shared/nowhere/">
     <RequireAll>
@@ -182,6 +199,7 @@ IAMAccount $d/account.json
     IAMAction GET orders:GetOrder
     IAMAction POST orders:UpdateOrder
     IAMResource "arn:app:orders:eu-west-1:123456789012:order/%{env:MATCH_ORDER}"
+    IAMConditionKey app:Tier "%{HTTP:X-Tier}"
     # orders are files; POST echoes the body the handler reads
     <If "%{REQUEST_METHOD} == 'POST'">
         SetHandler reflector
@@ -421,6 +439,14 @@ $r = req('alice', '/shared/nowhere/n.txt');
 isnt($r->{status}, 200, '<RequireAll>: the network refuses')
     or diag(describe($r));
 
+$r = req(undef, '/public/p.txt');
+is($r->{status}, 200, 'IAMResourcePolicy: anyone reads') or diag(describe($r));
+is($r->{decision}{principal}, 'anonymous', 'IAMResourcePolicy: anonymous');
+is($r->{decision}{decision}, 'allowed', 'IAMResourcePolicy: allowed');
+
+$r = req(undef, '/public/p.txt', method => 'PUT', data => 'x');
+s3_refused($r, 403, 'AccessDenied', 'IAMResourcePolicy: not for writing');
+
 $r = req(undef, '/shared/open/o.txt');
 is($r->{status}, 200, '<RequireAny>: the network lets an unsigned request in')
     or diag(describe($r));
@@ -442,6 +468,12 @@ $r = req('clerk', '/orders/o-1', scope => $ORDERS, method => 'POST',
 is($r->{status}, 200, 'orders: a signed body verifies') or diag(describe($r));
 is($r->{body}, "a signed body\n", 'orders: the handler reads the same body');
 is($r->{decision}{action}, 'orders:UpdateOrder', 'orders: POST action');
+
+$r = req('clerk', '/orders/o-1', scope => $ORDERS, method => 'POST',
+         data => "x", headers => [ 'X-Tier: frozen' ]);
+json_refused($r, 403, 'AccessDenied', 'IAMConditionKey from a header');
+is($r->{decision}{statement}, 'Orders/Frozen',
+   'IAMConditionKey: the condition decided');
 
 $r = req('clerk', '/orders/secret', scope => $ORDERS);
 json_refused($r, 403, 'AccessDenied', 'orders: explicit deny');
@@ -588,6 +620,14 @@ $t->write_config(<<"EOF");
             iam_mapping s3;
         }
 
+        location /public/ {
+            iam on;
+            iam_auth sigv4;
+            iam_sigv4 region=us-east-1 service=s3;
+            iam_mapping s3;
+            iam_resource_policy %%DIR%%/public-policy.json;
+        }
+
         location ~ ^/orders/(?<order>[^/]+)\$ {
             iam on;
             iam_auth sigv4;
@@ -595,6 +635,7 @@ $t->write_config(<<"EOF");
             iam_action GET orders:GetOrder;
             iam_action POST orders:UpdateOrder;
             iam_resource "arn:app:orders:eu-west-1:123456789012:order/\$order";
+            iam_condition_key app:Tier \$http_x_tier;
             proxy_pass http://127.0.0.1:$up;
         }
     }
@@ -630,6 +671,11 @@ my @cases = (
     [ 'clerk',  '/orders/o-2', scope => $ORDERS, method => 'POST',
       data => "body\n" ],
     [ 'clerk',  '/orders/secret', scope => $ORDERS ],
+    [ 'clerk',  '/orders/o-2', scope => $ORDERS, method => 'POST',
+      data => "body\n", headers => [ 'X-Tier: frozen' ] ],
+    [ undef,    '/public/p.txt' ],
+    [ 'alice',  '/public/p.txt' ],
+    [ undef,    '/public/p.txt', method => 'PUT', data => 'x' ],
     [ 'clerk',  '/orders/o-1', scope => $ORDERS, method => 'DELETE' ],
     [ undef,    '/orders/o-1' ],
 );
