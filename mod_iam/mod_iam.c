@@ -672,8 +672,6 @@ mod_iam_action(cmd_parms *cmd, void *dconf, int argc, char *const argv[])
 }
 
 
-unsigned mod_iam_method_bit(const char *method);
-
 unsigned
 mod_iam_method_bit(const char *method)
 {

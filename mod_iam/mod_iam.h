@@ -166,6 +166,8 @@ APLOG_USE_MODULE(iam);
 /* mod_iam.c */
 mod_iam_ctx_t *mod_iam_get_ctx(request_rec *r, int create);
 const iam_principal_t *mod_iam_anonymous(void);
+/* MOD_IAM_GET ... of a method name, 0 for others */
+unsigned mod_iam_method_bit(const char *method);
 
 /* mod_iam_auth.c */
 int mod_iam_check_authn(request_rec *r);

@@ -28,6 +28,7 @@ typedef struct {
 
 static int mod_iam_sigv4_authenticate(request_rec *r, mod_iam_ctx_t *ctx,
     iam_account_t *account);
+static mod_iam_ctx_t *mod_iam_initial_ctx(request_rec *r);
 static int mod_iam_sigv4_signed(request_rec *r, const iam_str_t *query);
 static int mod_iam_has_body(request_rec *r);
 static void *mod_iam_sigv4_alloc(void *data, size_t size);
@@ -137,7 +138,7 @@ mod_iam_check_authn(request_rec *r)
 {
     int                     rc;
     const char             *type;
-    mod_iam_ctx_t          *ctx;
+    mod_iam_ctx_t          *ctx, *initial;
     mod_iam_server_conf_t  *scf;
 
     type = ap_auth_type(r);
@@ -157,6 +158,31 @@ mod_iam_check_authn(request_rec *r)
     ctx = mod_iam_get_ctx(r, 1);
 
     r->ap_auth_type = (char *) MOD_IAM_AUTH_TYPE;
+
+    /*
+     * A subrequest (mod_dir's index, SSI) or an internal redirect has
+     * another URI than the one the client signed: it is the client's own
+     * request, authenticated once; only its authorization is decided anew.
+     */
+
+    initial = mod_iam_initial_ctx(r);
+
+    if (initial) {
+        ctx->user = initial->user;
+        ctx->principal = initial->principal;
+        ctx->access_key = initial->access_key;
+        ctx->region = initial->region;
+        ctx->authenticated = 1;
+
+        r->user = apr_pstrmemdup(r->pool, ctx->principal->arn.data,
+                                 ctx->principal->arn.len);
+
+        if (ctx->user == NULL && ctx->conf->resource_policy == NULL) {
+            goto anonymous;
+        }
+
+        return OK;
+    }
 
     if (ctx->conf->auth == MOD_IAM_UNSET
         || (ctx->conf->auth & MOD_IAM_AUTH_SIGV4))
@@ -200,6 +226,8 @@ mod_iam_check_authn(request_rec *r)
     ctx->principal = mod_iam_anonymous();
     ctx->authenticated = 1;
 
+anonymous:
+
     if (ctx->conf->resource_policy == NULL) {
         rc = mod_iam_decide(r, ctx);
 
@@ -215,6 +243,25 @@ mod_iam_check_authn(request_rec *r)
     r->user = (char *) "anonymous";
 
     return OK;
+}
+
+
+static mod_iam_ctx_t *
+mod_iam_initial_ctx(request_rec *r)
+{
+    request_rec    *p;
+    mod_iam_ctx_t  *ctx;
+
+    for (p = r->main ? r->main : r->prev; p; p = p->main ? p->main : p->prev)
+    {
+        ctx = ap_get_module_config(p->request_config, &iam_module);
+
+        if (ctx && ctx->authenticated) {
+            return ctx;
+        }
+    }
+
+    return NULL;
 }
 
 

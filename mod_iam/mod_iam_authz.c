@@ -15,8 +15,6 @@
 #include <mod_auth.h>
 
 
-unsigned mod_iam_method_bit(const char *method);
-
 static authz_status mod_iam_authz_check(request_rec *r,
     const char *require_args, const void *parsed);
 static const char *mod_iam_authz_parse(cmd_parms *cmd,

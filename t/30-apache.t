@@ -93,7 +93,7 @@ for my $f (qw(shared/a.txt shared/secret/x shared/home/alice/notes.txt
               shared/home/bob/notes.txt teams/storage/plan.txt
               teams/other/plan.txt shared/composed/c.txt shared/open/o.txt
               shared/nowhere/n.txt orders/o-1 orders/o-2 orders/secret
-              public/p.txt))
+              public/p.txt shared/dir/index.html))
 {
     $t->write_file("htdocs/$f", "content of $f\n");
 }
@@ -131,11 +131,13 @@ LoadModule authz_core_module $MODS/mod_authz_core.so
 LoadModule authz_host_module $MODS/mod_authz_host.so
 LoadModule mime_module $MODS/mod_mime.so
 LoadModule alias_module $MODS/mod_alias.so
+LoadModule dir_module $MODS/mod_dir.so
 LoadModule remoteip_module $MODS/mod_remoteip.so
 LoadModule reflector_module $MODS/mod_reflector.so
 LoadModule iam_module $MODIAM
 
 TypesConfig /dev/null
+DirectoryIndex index.html
 DocumentRoot $d/htdocs
 StartServers 1
 ServerLimit 1
@@ -170,6 +172,12 @@ IAMAccount $d/account.json
         Require ip 127.0.0.1
     </RequireAll>
 </Location>
+
+# a section of its own for index files: mod_dir's subrequest for one
+# goes through authentication again, with another URI than the one signed
+<LocationMatch "/index\\.html\$">
+    IAMSigV4 region=us-east-1 service=s3
+</LocationMatch>
 
 # a bucket policy lets anyone read
 <Location "/public/">
@@ -346,6 +354,15 @@ s3_refused($r, 403, 'AccessDenied', 'explicit deny');
 is($r->{decision}{decision}, 'explicitDeny', 'explicit deny: decision');
 is($r->{decision}{statement}, 'NoSecrets/DenySecrets',
    'explicit deny: the deciding statement');
+
+# mod_dir's subrequest for the index: the client's request, authorized anew
+$r = req('alice', '/shared/dir/');
+is($r->{status}, 200, 'DirectoryIndex subrequest: allowed')
+    or diag(describe($r));
+is($r->{body}, "content of shared/dir/index.html\n",
+   'DirectoryIndex subrequest: the index');
+is($r->{decision}{resource}, 'arn:aws:s3:::shared/dir/index.html',
+   'the decision log: the object served (mod_dir fast redirect)');
 
 $r = req('alice', '/shared/secret/x', head => 1);
 is($r->{status}, 403, 'HEAD refused: 403');
