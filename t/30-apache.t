@@ -616,6 +616,85 @@ $t->write_file('account.json', account(carol => sub {
 }
 
 
+# ---------------------------------------------------------------- example
+
+# conf-examples/s3-gateway/apache2.conf as it is, with its own JSON files
+{
+    my $ex = "$d/example";
+    my $src = repo_root() . '/conf-examples/s3-gateway';
+    my $xport = $t->port('example');
+
+    for my $f (qw(account.json bucket-policy.json)) {
+        $t->write_file("example/$f", $t->read_file("$src/$f"));
+    }
+    $t->write_file('example/store/team/readme.txt', "welcome\n");
+    $t->write_file('example/store/team/secret/keys.txt', "no\n");
+    $t->write_file('example/store/team/reports/q3.csv', "q3\n");
+    $t->write_file('example/store/team/home/alice/.keep', '');
+
+    my $conf = $t->read_file("$src/apache2.conf");
+    my %v = (MODULES => $MODS, MOD_IAM => $MODIAM, PREFIX => $ex,
+             PORT => $xport);
+    $conf =~ s/\@(\w+)\@/$v{$1} \/\/ die "no value for \@$1\@"/ge;
+    $conf =~ s/^(User|Group) .*$//mg if $> != 0;
+    $t->write_file('example/apache2.conf', $conf);
+    system('chmod', '-R', 'a+rwX', $ex);
+
+    my $c = run_cmd([ $HTTPD, '-d', $ex, '-f', "$ex/apache2.conf",
+                      '-k', 'start' ], timeout => 30);
+    is($c->{rc}, 0, 'example: httpd starts with it as it is')
+        or diag($c->{out}, $c->{err});
+
+    my $pid;
+    my $deadline = time + 10;
+    until (($pid = $t->read_file("$ex/httpd.pid") // '') =~ /^\d+/
+           && IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                    PeerPort => $xport)) {
+        last if time > $deadline;
+        sleep 0.05;
+    }
+    ($pid) = $pid =~ /(\d+)/;
+
+    my %alice = (sigv4 => 'aws:amz:us-east-1:s3', port => 'example',
+                 user => 'AKIAEXAMPLEALICE0001:alice-example-secret');
+    my %auditor = (%alice,
+                   user => 'AKIAEXAMPLEAUDITOR01:auditor-example-secret');
+
+    my $x = $t->curl('/team/readme.txt', %alice);
+    is("$x->{status} $x->{body}", "200 welcome\n",
+       'example: alice reads the team bucket');
+
+    $x = $t->curl('/team/home/alice/n.txt', %alice, method => 'PUT',
+                  data => 'note');
+    is($x->{status}, 201, 'example: alice writes her own prefix (DAV)')
+        or diag(describe($x));
+    is($t->read_file("$ex/store/team/home/alice/n.txt"), 'note',
+       'example: the store has it');
+
+    $x = $t->curl('/team/secret/keys.txt', %alice);
+    is((s3_error($x->{body}) // {})->{code}, 'AccessDenied',
+       'example: secret/ refused');
+
+    is($t->curl('/team/reports/q3.csv', %auditor)->{status}, 200,
+       'example: the bucket policy lets the auditor read reports');
+    is($t->curl('/team/readme.txt', %auditor)->{status}, 403,
+       'example: and nothing else');
+    is($t->curl('/team/readme.txt', port => 'example')->{status}, 403,
+       'example: unsigned refused');
+
+    my @log = split /\n/, ($t->read_file("$ex/decisions.log") // '');
+    my $rec = json_decode($log[0] // '') // {};
+    is("$rec->{decision} $rec->{statement}",
+       'allowed ReadTeamBucket/ReadTeamBucket',
+       'example: the decision log');
+
+    if ($pid) {
+        kill 'TERM', $pid;
+        for (1 .. 200) { last unless kill 0, $pid; sleep 0.05 }
+    }
+}
+
+
 # ---------------------------------------------------------------- nginx
 
 # The same account file, the same requests: the same status and decision.
