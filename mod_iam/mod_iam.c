@@ -181,12 +181,8 @@ mod_iam_get_ctx(request_rec *r, int create)
     ctx->conf = conf;
     ctx->decision = IAM_IMPLICIT_DENY;
 
-    /* iam_action in a section stands on its own, as in nginx */
-    ctx->mapping = conf->mapping;
-
-    if (ctx->mapping == MOD_IAM_MAPPING_UNSET || conf->actions) {
-        ctx->mapping = MOD_IAM_MAPPING_CUSTOM;
-    }
+    ctx->mapping = conf->mapping == MOD_IAM_MAPPING_UNSET
+                   ? MOD_IAM_MAPPING_CUSTOM : conf->mapping;
 
     region.data = conf->region ? conf->region : "us-east-1";
     region.len = strlen(region.data);
@@ -282,19 +278,30 @@ mod_iam_merge_dir_conf(apr_pool_t *p, void *base, void *add)
         m->skew = prev->skew;
     }
 
-    /* iam_action in a section is not combined with an outer s3 mapping */
+    /*
+     * A section's own mapping stands on its own, as in nginx: IAMMapping s3
+     * drops outer IAMAction rules, IAMAction drops an outer s3 mapping
+     */
 
-    if (conf->mapping != MOD_IAM_MAPPING_UNSET || conf->actions) {
-        m->mapping = conf->mapping;
+    m->resource = conf->resource ? conf->resource : prev->resource;
+
+    if (conf->mapping == MOD_IAM_MAPPING_S3) {
+        m->mapping = MOD_IAM_MAPPING_S3;
         m->domains = conf->domains;
+        m->actions = NULL;
+        m->resource = NULL;
+
+    } else if (conf->actions) {
+        m->mapping = MOD_IAM_MAPPING_CUSTOM;
+        m->domains = NULL;
+        m->actions = conf->actions;
 
     } else {
         m->mapping = prev->mapping;
         m->domains = prev->domains;
+        m->actions = prev->actions;
     }
 
-    m->actions = conf->actions ? conf->actions : prev->actions;
-    m->resource = conf->resource ? conf->resource : prev->resource;
     m->keys = conf->keys ? conf->keys : prev->keys;
 
     if (conf->resource_policy_set) {
