@@ -3,7 +3,8 @@
 # mod_iam in a real Apache httpd (its own ServerRoot, a free loopback port,
 # never the system service): SigV4 with curl --aws-sigv4 and the AWS CLI,
 # the S3 mapping and a custom API (IAMAction, IAMResource with ap_expr),
-# condition keys (aws:SourceIp through mod_remoteip, aws:SecureTransport,
+# condition keys (aws:SourceIp through mod_remoteip, aws:SecureTransport over
+# a mod_ssl listener,
 # aws:CurrentTime, principal tags), S3 XML and JSON errors, Require iam in
 # <RequireAll>/<RequireAny>, the decision as environment variables in a
 # JSON LogFormat, configuration errors under "apache2 -t", a graceful
@@ -31,7 +32,7 @@ my $MODIAM = repo_root() . '/build/mod_iam.so';
 plan skip_all => "no httpd binary at $HTTPD (make deps)" unless -x $HTTPD;
 plan skip_all => "$MODIAM is not built (make)" unless -f $MODIAM;
 
-my $t = Test::IamNginx->new(need => [qw(curl)]);
+my $t = Test::IamNginx->new(need => [qw(curl openssl)]);
 my $d = $t->dir;
 
 my %key = (
@@ -104,6 +105,15 @@ system('chmod', '-R', 'a+rX', $d);
 # ---------------------------------------------------------------- httpd
 
 my $port = $t->port('httpd');
+my $tls_port = $t->port('tls');
+
+# a self-signed certificate for the TLS listener (aws:SecureTransport)
+my $tls = run_cmd([ 'openssl', 'req', '-x509', '-newkey', 'rsa:2048',
+                    '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1',
+                    '-keyout', "$d/tls.key", '-out', "$d/tls.crt" ],
+                  timeout => 60);
+is($tls->{rc}, 0, 'a test certificate') or diag($tls->{err});
+chmod 0644, "$d/tls.key";
 
 my $LOGFORMAT =
     'LogFormat "{\"status\":%>s,\"method\":\"%m\",\"uri\":\"%U\",'
@@ -134,6 +144,7 @@ LoadModule alias_module $MODS/mod_alias.so
 LoadModule dir_module $MODS/mod_dir.so
 LoadModule remoteip_module $MODS/mod_remoteip.so
 LoadModule reflector_module $MODS/mod_reflector.so
+LoadModule ssl_module $MODS/mod_ssl.so
 LoadModule iam_module $MODIAM
 
 TypesConfig /dev/null
@@ -149,6 +160,14 @@ CustomLog $d/httpd-decisions.log iam_decisions
 
 RemoteIPHeader X-Forwarded-For
 RemoteIPInternalProxy 127.0.0.1
+
+# the same sections over TLS
+Listen 127.0.0.1:$tls_port
+<VirtualHost 127.0.0.1:$tls_port>
+    SSLEngine on
+    SSLCertificateFile $d/tls.crt
+    SSLCertificateKeyFile $d/tls.key
+</VirtualHost>
 
 $body
 EOF
@@ -432,6 +451,14 @@ $r = req('erin', '/shared/a.txt');
 s3_refused($r, 403, 'AccessDenied', 'aws:SecureTransport false');
 is($r->{decision}{statement}, 'TlsOnly/DenyPlainHttp',
    'aws:SecureTransport: the deny decided');
+
+$r = $t->curl($t->url('/shared/a.txt', 'tls', 'https'),
+              sigv4 => 'aws:amz:us-east-1:s3',
+              user => "$key{erin}[0]:$key{erin}[1]");
+$r->{decision} = httpd_decision();
+is($r->{status}, 200, 'aws:SecureTransport true over TLS (mod_ssl)')
+    or diag(describe($r));
+is($r->{decision}{statement}, 'TlsOnly/Read', 'over TLS: the allow decided');
 
 $r = req('frank', '/shared/a.txt');
 is($r->{status}, 200, 'aws:CurrentTime: this century') or diag(describe($r));
