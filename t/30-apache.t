@@ -3,9 +3,10 @@
 # mod_iam in a real Apache httpd (its own ServerRoot, a free loopback port,
 # never the system service): SigV4 with curl --aws-sigv4 and the AWS CLI,
 # the S3 mapping and a custom API (IAMAction, IAMResource with ap_expr),
-# condition keys (aws:SourceIp through mod_remoteip, aws:SecureTransport over
-# a mod_ssl listener,
-# aws:CurrentTime, principal tags), S3 XML and JSON errors, Require iam in
+# condition keys (aws:SourceIp through mod_remoteip, aws:SecureTransport on a
+# mod_ssl listener, aws:CurrentTime, principal tags, IAMConditionKey), a
+# resource policy for anonymous requests, mod_dir's subrequest, the example
+# conf-examples/s3-gateway/apache2.conf, S3 XML and JSON errors, Require iam in
 # <RequireAll>/<RequireAny>, the decision as environment variables in a
 # JSON LogFormat, configuration errors under "apache2 -t", a graceful
 # restart that reloads the account file, and the same requests against the
