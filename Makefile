@@ -4,6 +4,7 @@ SHELL     := /bin/bash
 #
 #   make deps     Debian packages and npm test clients (lockfile)
 #   make          build/libiam.a, build/iamctl, build/ngx_http_iam_module.so
+#                 (and build/mod_iam.so for Apache httpd, mk/apache.mk)
 #   make test     engine unit tests under ASan+UBSan, then prove -r t/
 #   make bench    engine and nginx benchmarks
 #   make demo     a demo nginx protecting a sample service
@@ -78,6 +79,7 @@ $(BUILD)/san/tests/%: engine/tests/%.c engine/tests/tap.h $(SAN_OBJ)
 	    -o $@ $< $(SAN_OBJ) $(LIBS)
 
 include mk/module.mk
+include mk/apache.mk
 include mk/deps.mk
 
 test: unit-test t-test
