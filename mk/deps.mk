@@ -3,7 +3,7 @@
 DEBIAN_PACKAGES := build-essential clang llvm libclang-rt-14-dev valgrind \
     perl curl ca-certificates nginx nginx-dev libpcre2-dev zlib1g-dev \
     libssl-dev libjansson-dev libjsmn-dev wrk awscli python3-botocore \
-    openssl jq
+    openssl jq libfaketime s3cmd rclone libz3-dev apache2 apache2-dev
 
 # Node.js from Debian only where none is installed: an image's own Node.js
 # bundles npm and conflicts with Debian's packages.

@@ -12,26 +12,39 @@
 
 
 static ngx_int_t ngx_http_iam_context_set(ngx_http_request_t *r,
-    ngx_http_iam_ctx_t *ctx, const iam_str_t *key, const iam_str_t *value);
+    ngx_http_iam_ctx_t *ctx, const ngx_http_iam_key_t *key,
+    const iam_str_t *value);
 static void ngx_http_iam_source_ip(ngx_connection_t *c,
     ngx_http_iam_ctx_t *ctx);
 static void ngx_http_iam_time_update(void);
 
 
-static const iam_str_t  ngx_http_iam_source_ip_key =
-    iam_string("aws:SourceIp");
-static const iam_str_t  ngx_http_iam_secure_transport_key =
-    iam_string("aws:SecureTransport");
-static const iam_str_t  ngx_http_iam_current_time_key =
-    iam_string("aws:CurrentTime");
-static const iam_str_t  ngx_http_iam_epoch_time_key =
-    iam_string("aws:EpochTime");
-static const iam_str_t  ngx_http_iam_user_agent_key =
-    iam_string("aws:UserAgent");
-static const iam_str_t  ngx_http_iam_referer_key =
-    iam_string("aws:Referer");
-static const iam_str_t  ngx_http_iam_requested_region_key =
-    iam_string("aws:RequestedRegion");
+/* the keys set here, hashed once by ngx_http_iam_context_init() */
+static ngx_http_iam_key_t  ngx_http_iam_source_ip_key =
+    { iam_string("aws:SourceIp"), 0 };
+static ngx_http_iam_key_t  ngx_http_iam_secure_transport_key =
+    { iam_string("aws:SecureTransport"), 0 };
+static ngx_http_iam_key_t  ngx_http_iam_current_time_key =
+    { iam_string("aws:CurrentTime"), 0 };
+static ngx_http_iam_key_t  ngx_http_iam_epoch_time_key =
+    { iam_string("aws:EpochTime"), 0 };
+static ngx_http_iam_key_t  ngx_http_iam_user_agent_key =
+    { iam_string("aws:UserAgent"), 0 };
+static ngx_http_iam_key_t  ngx_http_iam_referer_key =
+    { iam_string("aws:Referer"), 0 };
+static ngx_http_iam_key_t  ngx_http_iam_requested_region_key =
+    { iam_string("aws:RequestedRegion"), 0 };
+
+static ngx_http_iam_key_t  *ngx_http_iam_keys[] = {
+    &ngx_http_iam_source_ip_key,
+    &ngx_http_iam_secure_transport_key,
+    &ngx_http_iam_current_time_key,
+    &ngx_http_iam_epoch_time_key,
+    &ngx_http_iam_user_agent_key,
+    &ngx_http_iam_referer_key,
+    &ngx_http_iam_requested_region_key,
+    NULL
+};
 
 /*
  * aws:CurrentTime and aws:EpochTime, formatted once a second per worker:
@@ -265,7 +278,7 @@ ngx_http_iam_context_keys(ngx_http_request_t *r,
         values[i].len = value.len;
         values[i].data = (const char *) value.data;
 
-        if (ngx_http_iam_context_set(r, ctx, &key[i].name, &values[i])
+        if (ngx_http_iam_context_set(r, ctx, &key[i].key, &values[i])
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -280,6 +293,14 @@ ngx_int_t
 ngx_http_iam_context_principal(ngx_http_request_t *r,
     ngx_http_iam_main_conf_t *imcf, ngx_http_iam_ctx_t *ctx)
 {
+    if (ctx->sts) {
+        return ngx_http_iam_sts_context(r, ctx);
+    }
+
+    if (ctx->session) {
+        return ngx_http_iam_jwt_context(r, ctx);
+    }
+
     if (ctx->user == NULL) {
         return NGX_OK;
     }
@@ -320,11 +341,24 @@ ngx_http_iam_context_key_valid(ngx_str_t *name)
 }
 
 
+void
+ngx_http_iam_context_init(void)
+{
+    ngx_http_iam_key_t  **k;
+
+    for (k = ngx_http_iam_keys; *k; k++) {
+        (*k)->hash = iam_hash_icase((*k)->name.data, (*k)->name.len);
+    }
+}
+
+
 static ngx_int_t
 ngx_http_iam_context_set(ngx_http_request_t *r, ngx_http_iam_ctx_t *ctx,
-    const iam_str_t *key, const iam_str_t *value)
+    const ngx_http_iam_key_t *key, const iam_str_t *value)
 {
-    if (iam_context_set(&ctx->context, *key, value, 1) != IAM_OK) {
+    if (iam_context_set_hashed(&ctx->context, key->name, key->hash, value, 1)
+        != IAM_OK)
+    {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "iam: the condition context is full");
         return NGX_ERROR;

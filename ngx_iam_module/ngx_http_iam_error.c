@@ -16,7 +16,8 @@
 
 static ngx_int_t ngx_http_iam_error_page(ngx_http_request_t *r,
     ngx_uint_t status);
-static ngx_int_t ngx_http_iam_challenge(ngx_http_request_t *r);
+static ngx_int_t ngx_http_iam_challenge(ngx_http_request_t *r,
+    ngx_http_iam_loc_conf_t *ilcf, ngx_http_iam_ctx_t *ctx);
 
 
 void
@@ -32,6 +33,7 @@ ngx_http_iam_set_error(ngx_http_iam_ctx_t *ctx, ngx_uint_t status,
     ctx->error.region.len = 0;
     ctx->error.level = level;
     ctx->error.reason = reason;
+    ctx->error.challenge.len = 0;
 }
 
 
@@ -40,21 +42,16 @@ ngx_http_iam_send_error(ngx_http_request_t *r,
     ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
     ngx_http_iam_ctx_t *ctx)
 {
-    u_char                     *p;
-    size_t                      len;
-    uintptr_t                   escape;
     ngx_int_t                   rc;
-    ngx_str_t                   ct, id, body;
+    ngx_str_t                   ct, body;
     ngx_uint_t                  status;
-    ngx_table_elt_t            *h;
-    ngx_http_variable_value_t  *vv;
     ngx_http_complex_value_t    cv;
     ngx_http_core_loc_conf_t   *clcf;
 
     status = ctx->error.status;
 
     if (status == NGX_HTTP_UNAUTHORIZED
-        && ngx_http_iam_challenge(r) != NGX_OK)
+        && ngx_http_iam_challenge(r, ilcf, ctx) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -73,6 +70,40 @@ ngx_http_iam_send_error(ngx_http_request_t *r,
     {
         return status;
     }
+
+    if (ngx_http_iam_error_body(r, imcf, ilcf, ctx, &ct, &body) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memzero(&cv, sizeof(ngx_http_complex_value_t));
+    cv.value = body;
+
+    /*
+     * the response is complete here: finalize it, and tell the access phase
+     * that the request is taken care of
+     */
+
+    rc = ngx_http_send_response(r, status, &ct, &cv);
+
+    ngx_http_finalize_request(r, rc);
+
+    return NGX_DONE;
+}
+
+
+/* the body of a refusal: S3's XML error document, or a small JSON one */
+
+ngx_int_t
+ngx_http_iam_error_body(ngx_http_request_t *r,
+    ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
+    ngx_http_iam_ctx_t *ctx, ngx_str_t *type, ngx_str_t *out)
+{
+    u_char                     *p;
+    size_t                      len;
+    uintptr_t                   escape;
+    ngx_str_t                   ct, id, body;
+    ngx_table_elt_t            *h;
+    ngx_http_variable_value_t  *vv;
 
     id.len = 0;
     id.data = NULL;
@@ -98,7 +129,7 @@ ngx_http_iam_send_error(ngx_http_request_t *r,
 
         body.data = ngx_pnalloc(r->pool, len);
         if (body.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return NGX_ERROR;
         }
 
         p = ngx_cpymem(body.data,
@@ -137,7 +168,7 @@ ngx_http_iam_send_error(ngx_http_request_t *r,
         if (id.len) {
             h = ngx_list_push(&r->headers_out.headers);
             if (h == NULL) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+                return NGX_ERROR;
             }
 
             h->hash = 1;
@@ -155,7 +186,7 @@ ngx_http_iam_send_error(ngx_http_request_t *r,
 
         body.data = ngx_pnalloc(r->pool, len);
         if (body.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return NGX_ERROR;
         }
 
         p = ngx_cpymem(body.data, "{\"error\":\"",
@@ -179,19 +210,10 @@ ngx_http_iam_send_error(ngx_http_request_t *r,
 
     body.len = p - body.data;
 
-    ngx_memzero(&cv, sizeof(ngx_http_complex_value_t));
-    cv.value = body;
+    *type = ct;
+    *out = body;
 
-    /*
-     * the response is complete here: finalize it, and tell the access phase
-     * that the request is taken care of
-     */
-
-    rc = ngx_http_send_response(r, status, &ct, &cv);
-
-    ngx_http_finalize_request(r, rc);
-
-    return NGX_DONE;
+    return NGX_OK;
 }
 
 
@@ -220,21 +242,48 @@ ngx_http_iam_error_page(ngx_http_request_t *r, ngx_uint_t status)
 }
 
 
+/*
+ * The refusal's own challenge (a bearer token's RFC 6750 error), else one
+ * per scheme the location accepts.
+ */
 static ngx_int_t
-ngx_http_iam_challenge(ngx_http_request_t *r)
+ngx_http_iam_challenge(ngx_http_request_t *r, ngx_http_iam_loc_conf_t *ilcf,
+    ngx_http_iam_ctx_t *ctx)
 {
+    ngx_uint_t        i;
+    ngx_str_t         schemes[2];
     ngx_table_elt_t  *h;
 
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
+    i = 0;
+
+    if (ctx->error.challenge.len) {
+        schemes[i++] = ctx->error.challenge;
+
+    } else {
+        if (ilcf->auth & NGX_HTTP_IAM_AUTH_SIGV4) {
+            ngx_str_set(&schemes[i], "AWS4-HMAC-SHA256");
+            i++;
+        }
+
+        if (ilcf->auth & NGX_HTTP_IAM_AUTH_JWT) {
+            ngx_str_set(&schemes[i], "Bearer");
+            i++;
+        }
     }
 
-    h->hash = 1;
-    ngx_str_set(&h->key, "WWW-Authenticate");
-    ngx_str_set(&h->value, "AWS4-HMAC-SHA256");
+    /* in the order of the schemes above */
+    while (i--) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
 
-    r->headers_out.www_authenticate = h;
+        h->hash = 1;
+        ngx_str_set(&h->key, "WWW-Authenticate");
+        h->value = schemes[i];
+
+        r->headers_out.www_authenticate = h;
+    }
 
     return NGX_OK;
 }

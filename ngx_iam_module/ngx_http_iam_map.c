@@ -19,6 +19,8 @@ static ngx_int_t ngx_http_iam_map_s3(ngx_http_request_t *r,
     ngx_http_iam_mapped_t *mapped);
 static ngx_int_t ngx_http_iam_s3_headers(ngx_http_request_t *r,
     iam_s3_request_t *req);
+static void ngx_http_iam_s3_auth(ngx_http_request_t *r,
+    ngx_http_iam_ctx_t *ctx, iam_s3_request_t *req);
 static ngx_int_t ngx_http_iam_request_body(ngx_http_request_t *r,
     iam_str_t *body);
 
@@ -201,6 +203,8 @@ ngx_http_iam_map_s3(ngx_http_request_t *r, ngx_http_iam_loc_conf_t *ilcf,
         return NGX_ERROR;
     }
 
+    ngx_http_iam_s3_auth(r, ctx, &req);
+
     if (iam_s3_needs_body(&req)) {
 
         if (!ctx->body_read) {
@@ -332,6 +336,44 @@ ngx_http_iam_s3_headers(ngx_http_request_t *r, iam_s3_request_t *req)
     }
 
     return NGX_OK;
+}
+
+
+/* s3:authType, s3:signatureAge ... and s3:TlsVersion come from here */
+
+static void
+ngx_http_iam_s3_auth(ngx_http_request_t *r, ngx_http_iam_ctx_t *ctx,
+    iam_s3_request_t *req)
+{
+    int64_t      age;
+    ngx_time_t  *tp;
+
+    if (ctx->signed_at) {
+        /* SigV4 set it */
+        req->auth = ctx->presigned ? IAM_S3_AUTH_QUERY : IAM_S3_AUTH_HEADER;
+
+        /* a date ahead of the clock, within the skew, is a fresh one */
+        tp = ngx_timeofday();
+        age = ((int64_t) tp->sec - (int64_t) ctx->signed_at) * 1000
+              + (int64_t) tp->msec;
+
+        req->signature_age = age > 0 ? (uint64_t) age : 0;
+    }
+
+#if (NGX_HTTP_SSL)
+    {
+    const char  *version;
+
+    if (r->connection->ssl) {
+        version = SSL_get_version(r->connection->ssl->connection);
+
+        if (version) {
+            req->tls_protocol.len = ngx_strlen(version);
+            req->tls_protocol.data = version;
+        }
+    }
+    }
+#endif
 }
 
 

@@ -128,6 +128,90 @@ static ngx_command_t  ngx_http_iam_commands[] = {
       0,
       NULL },
 
+    { ngx_string("iam_sts"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_http_iam_sts,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("iam_sts_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_iam_sts_key_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("iam_oidc_provider"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_iam_oidc_provider,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("iam_jwt_leeway"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_iam_main_conf_t, jwt_leeway),
+      NULL },
+
+    { ngx_string("iam_jwt_max_size"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_iam_main_conf_t, jwt_max_size),
+      NULL },
+
+    { ngx_string("iam_jwt_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_iam_main_conf_t, jwt_cache_size),
+      NULL },
+
+    { ngx_string("iam_role"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_iam_role,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("iam_role_header"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_iam_loc_conf_t, role_header),
+      NULL },
+
+    { ngx_string("iam_jwt_token"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_set_complex_value_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_iam_loc_conf_t, jwt_token),
+      NULL },
+
+    { ngx_string("iam_jwt_session_name"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_iam_loc_conf_t, jwt_session_claim),
+      NULL },
+
+    { ngx_string("iam_s3_unsigned_payload"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_iam_loc_conf_t, unsigned_payload),
+      NULL },
+
+    { ngx_string("iam_upstream_sigv4"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_iam_upstream_sigv4,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("iam_enforce"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
       ngx_conf_set_flag_slot,
@@ -200,7 +284,8 @@ ngx_http_iam_handler(ngx_http_request_t *r)
 
     ilcf = ngx_http_get_module_loc_conf(r, ngx_http_iam_module);
 
-    if (!ilcf->enable) {
+    /* an STS endpoint authenticates and decides in its content handler */
+    if (!ilcf->enable || ilcf->sts) {
         return NGX_DECLINED;
     }
 
@@ -222,11 +307,15 @@ ngx_http_iam_handler(ngx_http_request_t *r)
 
     if (!ctx->authenticated) {
 
-        if (ilcf->auth & NGX_HTTP_IAM_AUTH_SIGV4) {
-            rc = ngx_http_iam_sigv4_authenticate(r, imcf, ilcf, ctx);
+        rc = NGX_DECLINED;
 
-        } else {
-            rc = NGX_DECLINED;
+        /* a bearer token first: SigV4 is declined for it, and "both" */
+        if (ilcf->auth & NGX_HTTP_IAM_AUTH_JWT) {
+            rc = ngx_http_iam_jwt_authenticate(r, imcf, ilcf, ctx);
+        }
+
+        if (rc == NGX_DECLINED && (ilcf->auth & NGX_HTTP_IAM_AUTH_SIGV4)) {
+            rc = ngx_http_iam_sigv4_authenticate(r, imcf, ilcf, ctx);
         }
 
         switch (rc) {
@@ -239,6 +328,7 @@ ngx_http_iam_handler(ngx_http_request_t *r)
 
         case NGX_DECLINED:
             ctx->user = NULL;
+            ctx->session = NULL;
             ctx->principal = &ngx_http_iam_anonymous;
             break;
 
@@ -275,6 +365,12 @@ ngx_http_iam_handler(ngx_http_request_t *r)
     }
 
     ctx->body_pending = 0;
+
+    /* what the upstream could not verify once re-signed is not evaluated */
+
+    if (ngx_http_iam_upstream_check(r, ilcf, ctx) != NGX_OK) {
+        return ngx_http_iam_refuse(r, imcf, ilcf, ctx);
+    }
 
     /* 3. the condition context; the principal's keys last, so they win */
 
@@ -322,7 +418,7 @@ ngx_http_iam_handler(ngx_http_request_t *r)
         return NGX_OK;
     }
 
-    if (ctx->user == NULL
+    if (ctx->user == NULL && ctx->session == NULL
         && ilcf->mapping != NGX_HTTP_IAM_MAPPING_S3)
     {
         /*
@@ -338,7 +434,7 @@ ngx_http_iam_handler(ngx_http_request_t *r)
                                NGX_LOG_INFO,
                                "no credentials were provided");
 
-    } else if (ctx->user == NULL) {
+    } else if (ctx->user == NULL && ctx->session == NULL) {
         ngx_http_iam_set_error(ctx, NGX_HTTP_FORBIDDEN, "AccessDenied",
                                "Access Denied", NGX_LOG_INFO,
                                "no credentials were provided");
@@ -367,8 +463,14 @@ ngx_http_iam_decide(ngx_http_request_t *r, ngx_http_iam_main_conf_t *imcf,
      * control policies, they bound what any resource policy can grant.
      */
 
-    iam_account_user_policies(imcf->account, ctx->user,
-                              ilcf->resource_policy, &policies);
+    if (ctx->session) {
+        /* the role's policies intersected with the session policy */
+        iam_session_policies(ctx->session, ilcf->resource_policy, &policies);
+
+    } else {
+        iam_account_user_policies(imcf->account, ctx->user,
+                                  ilcf->resource_policy, &policies);
+    }
 
     req.principal = ctx->principal;
     req.resource_account = imcf->account->id;
@@ -595,6 +697,10 @@ ngx_http_iam_body_handler(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_iam_preconfiguration(ngx_conf_t *cf)
 {
+    if (ngx_http_iam_upstream_add_variables(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_iam_add_variables(cf);
 }
 
@@ -609,10 +715,16 @@ ngx_http_iam_init(ngx_conf_t *cf)
 
     imcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_iam_module);
 
+    ngx_http_iam_context_init();
+
     ngx_str_set(&name, "request_id");
 
     imcf->request_id_index = ngx_http_get_variable_index(cf, &name);
     if (imcf->request_id_index == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_iam_jwt_init_conf(cf, imcf) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -625,14 +737,20 @@ ngx_http_iam_init(ngx_conf_t *cf)
 
     *h = ngx_http_iam_handler;
 
-    return NGX_OK;
+    return ngx_http_iam_body_init_filters(cf);
 }
 
 
 static ngx_int_t
 ngx_http_iam_init_process(ngx_cycle_t *cycle)
 {
-    return ngx_http_iam_sigv4_init_worker(cycle);
+    if (ngx_http_iam_upstream_init_worker(cycle) != NGX_OK
+        || ngx_http_iam_sigv4_init_worker(cycle) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_iam_jwt_init_worker(cycle);
 }
 
 
@@ -655,6 +773,9 @@ ngx_http_iam_create_main_conf(ngx_conf_t *cf)
      */
 
     imcf->request_id_index = NGX_ERROR;
+    imcf->jwt_leeway = NGX_CONF_UNSET;
+    imcf->jwt_max_size = NGX_CONF_UNSET_SIZE;
+    imcf->jwt_cache_size = NGX_CONF_UNSET_UINT;
 
     return imcf;
 }
@@ -688,6 +809,9 @@ ngx_http_iam_create_loc_conf(ngx_conf_t *cf)
     conf->resource = NGX_CONF_UNSET_PTR;
     conf->keys = NGX_CONF_UNSET_PTR;
     conf->resource_policy = NGX_CONF_UNSET_PTR;
+    conf->jwt_token = NGX_CONF_UNSET_PTR;
+    conf->unsigned_payload = NGX_CONF_UNSET;
+    conf->upstream = NGX_CONF_UNSET_PTR;
 
     return conf;
 }
@@ -747,6 +871,8 @@ ngx_http_iam_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_ptr_value(conf->keys, prev->keys, NULL);
     ngx_conf_merge_ptr_value(conf->resource_policy, prev->resource_policy,
                              NULL);
+    ngx_conf_merge_value(conf->unsigned_payload, prev->unsigned_payload, 1);
+    ngx_conf_merge_ptr_value(conf->upstream, prev->upstream, NULL);
 
     /*
      * only a service given by iam_sigv4 is inherited: the default depends
@@ -756,6 +882,10 @@ ngx_http_iam_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     service.len = conf->service.len;
     service.data = (const char *) conf->service.data;
+
+    if (conf->sts && service.len == 0) {
+        iam_str_set(&service, "sts");
+    }
 
     if (conf->mapping == NGX_HTTP_IAM_MAPPING_S3) {
         if (service.len == 0) {
@@ -780,6 +910,17 @@ ngx_http_iam_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     iam_sigv4_conf_init(&conf->sigv4, region, service);
     conf->sigv4.skew = conf->skew;
 
+    if (conf->sts) {
+        imcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_iam_module);
+
+        if (imcf->account == NULL || imcf->sts_keys == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"iam_sts on\" requires \"iam_account\" "
+                               "and \"iam_sts_key_file\"");
+            return NGX_CONF_ERROR;
+        }
+    }
+
     if (conf->enable) {
         imcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_iam_module);
 
@@ -793,12 +934,16 @@ ngx_http_iam_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                          + NGX_HTTP_IAM_PRINCIPAL_KEYS + imcf->max_tags
                          + (conf->keys ? conf->keys->nelts : 0);
 
+        if (imcf->sts_keys) {
+            conf->ncontext += NGX_HTTP_IAM_STS_CONTEXT_KEYS;
+        }
+
         if (conf->mapping == NGX_HTTP_IAM_MAPPING_S3) {
             conf->ncontext += IAM_S3_MAX_CONDITIONS;
         }
     }
 
-    return NGX_CONF_OK;
+    return ngx_http_iam_jwt_merge(cf, prev, conf);
 }
 
 
@@ -807,7 +952,7 @@ ngx_http_iam_account(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_iam_main_conf_t *imcf = conf;
 
-    size_t               i;
+    size_t               i, j;
     ngx_str_t           *value;
     iam_diags_t          diags;
     iam_account_t       *account;
@@ -865,6 +1010,14 @@ ngx_http_iam_account(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         imcf->max_tags = ngx_max(imcf->max_tags, account->roles[i].ntags);
     }
 
+    /* trusted accounts' users call the STS endpoint with their tags */
+    for (i = 0; i < account->ntrusted; i++) {
+        for (j = 0; j < account->trusted[i].account->nusers; j++) {
+            imcf->max_tags = ngx_max(imcf->max_tags,
+                                  account->trusted[i].account->users[j].ntags);
+        }
+    }
+
     return NGX_CONF_OK;
 }
 
@@ -917,15 +1070,13 @@ ngx_http_iam_auth(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         if (ngx_strcmp(value[i].data, "jwt") == 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"jwt\" authentication is not implemented "
-                               "yet, only \"sigv4\" is");
-            return NGX_CONF_ERROR;
+            ilcf->auth |= NGX_HTTP_IAM_AUTH_JWT;
+            continue;
         }
 
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid authenticator \"%V\", "
-                           "it must be \"sigv4\"", &value[i]);
+                           "it must be \"sigv4\" or \"jwt\"", &value[i]);
         return NGX_CONF_ERROR;
     }
 
@@ -1238,8 +1389,8 @@ ngx_http_iam_condition_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     key = ilcf->keys->elts;
 
     for (i = 0; i < ilcf->keys->nelts; i++) {
-        if (key[i].name.len == value[1].len
-            && ngx_strncasecmp((u_char *) key[i].name.data, value[1].data,
+        if (key[i].key.name.len == value[1].len
+            && ngx_strncasecmp((u_char *) key[i].key.name.data, value[1].data,
                                value[1].len) == 0)
         {
             return "is duplicate";
@@ -1251,8 +1402,9 @@ ngx_http_iam_condition_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    key->name.len = value[1].len;
-    key->name.data = (const char *) value[1].data;
+    key->key.name.len = value[1].len;
+    key->key.name.data = (const char *) value[1].data;
+    key->key.hash = iam_hash_icase(key->key.name.data, key->key.name.len);
 
     ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
 

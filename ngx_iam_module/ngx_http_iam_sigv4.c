@@ -76,8 +76,11 @@ ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
     ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
     ngx_http_iam_ctx_t *ctx)
 {
+    ngx_int_t                rc;
+    iam_str_t                secret;
     ngx_uint_t               i, n;
     ngx_list_part_t         *part;
+    const iam_account_t     *owner;
     ngx_table_elt_t         *h;
     iam_sigv4_auth_t         auth;
     iam_sigv4_header_t      *hdr;
@@ -174,26 +177,37 @@ ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
 
     ctx->access_key = auth.access_key;
 
-    key = iam_account_find_key(imcf->account, auth.access_key);
-
-    if (key == NULL || !key->active) {
-        ngx_http_iam_sigv4_error(ctx, IAM_SIGV4_ERR_INVALID_ACCESS_KEY,
-                                 key ? "the access key is inactive"
-                                     : "the access key is unknown");
-        return NGX_ABORT;
-    }
-
     if (auth.security_token.len) {
-        /* temporary credentials come with STS */
-        ngx_http_iam_set_error(ctx, NGX_HTTP_FORBIDDEN, "InvalidToken",
-                               "The provided token is malformed or "
-                               "otherwise invalid.",
-                               NGX_LOG_ERR,
-                               "security tokens are not accepted");
-        return NGX_ABORT;
+        /* temporary credentials: the token says who, and the secret */
+        key = NULL;
+        owner = NULL;
+
+        rc = ngx_http_iam_sts_credentials(r, imcf, ilcf, ctx,
+                                          auth.security_token,
+                                          auth.access_key, &secret);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+    } else {
+        /* the STS endpoint also recognises trusted accounts' users */
+        key = ilcf->sts ? iam_account_find_key_trusted(imcf->account,
+                                                       auth.access_key,
+                                                       &owner)
+                        : iam_account_find_key(imcf->account,
+                                               auth.access_key);
+
+        if (key == NULL || !key->active) {
+            ngx_http_iam_sigv4_error(ctx, IAM_SIGV4_ERR_INVALID_ACCESS_KEY,
+                                     key ? "the access key is inactive"
+                                         : "the access key is unknown");
+            return NGX_ABORT;
+        }
+
+        secret = key->secret;
     }
 
-    if (iam_sigv4_verify(&ilcf->sigv4, &req, &auth, key->secret,
+    if (iam_sigv4_verify(&ilcf->sigv4, &req, &auth, secret,
                          &ngx_http_iam_sigv4_cache)
         != IAM_OK)
     {
@@ -208,10 +222,26 @@ ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
         return NGX_ABORT;
     }
 
-    ctx->user = key->user;
-    ctx->principal = &key->user->principal;
-    ctx->access_key = key->id;
     ctx->region = auth.scope_region;
+    ctx->signed_at = auth.time;
+    ctx->presigned = auth.presigned;
+
+    /* ngx_http_iam_sts_credentials() set a session's principal */
+    if (key != NULL) {
+        ctx->user = key->user;
+        ctx->account = owner ? owner : imcf->account;
+        ctx->principal = &key->user->principal;
+        ctx->access_key = key->id;
+    }
+
+    if (ilcf->sigv4.s3) {
+        /*
+         * what x-amz-content-sha256 promises is checked as the body comes,
+         * with temporary credentials as with long-term keys
+         */
+        return ngx_http_iam_body_init(r, ilcf, ctx, &auth, secret,
+                                      &ngx_http_iam_sigv4_cache);
+    }
 
     return NGX_OK;
 }

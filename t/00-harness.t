@@ -11,6 +11,7 @@ use warnings;
 
 use FindBin;
 use lib "$FindBin::Bin/lib";
+use IamSkip;
 
 use Test::More;
 use Test::IamNginx qw(repo_root which);
@@ -44,7 +45,8 @@ sub slurp {
 
 
 SKIP: {
-    skip "the SigV4 suite is not at $suite", 2 * @cases unless -d $suite;
+    skip_unless(-d $suite,
+                "the SigV4 suite is not at $suite", 2 * @cases);
 
     for my $case (@cases) {
         my $req = slurp("$suite/$case/request.txt");
@@ -81,8 +83,10 @@ SKIP: {
 
 
 SKIP: {
-    skip 'no curl', 8 unless which('curl');
-    skip 'no nginx', 8 unless -x $Test::IamNginx::NGINX;
+    skip_unless(which('curl'),
+                'no curl', 8);
+    skip_unless(-x $Test::IamNginx::NGINX,
+                'no nginx', 8);
 
     my $t = Test::IamNginx->new(no_module => 1);
 

@@ -10,6 +10,7 @@ use warnings;
 
 use FindBin;
 use lib "$FindBin::Bin/lib";
+use IamSkip;
 
 use Test::More;
 use Test::IamNginx qw(s3_error describe json_decode json_encode);
@@ -317,8 +318,8 @@ refused($t->curl(presigned(expires => 300, key => $OLD, secret => $OLD_S)),
         403, 'InvalidAccessKeyId', 'presigned, inactive key');
 
 SKIP: {
-    skip 'python3 with botocore is not installed', 5
-        unless Test::IamNginx::python_botocore();
+    skip_unless(Test::IamNginx::python_botocore(),
+                'python3 with botocore is not installed', 5);
 
     my $out = $t->client('s3_botocore.py', $t->url(''), $ALICE, $ALICE_S,
         { stdin => json_encode([
@@ -348,8 +349,8 @@ SKIP: {
 }
 
 SKIP: {
-    skip 'the AWS CLI is not installed', 2
-        unless Test::IamNginx::aws_cli();
+    skip_unless(Test::IamNginx::aws_cli(),
+                'the AWS CLI is not installed', 2);
 
     $t->aws_env(profile => 'alice', key => $ALICE, secret => $ALICE_S);
     my $out = $t->aws('alice', 's3', 'presign', 's3://bucket/hello.txt',

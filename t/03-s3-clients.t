@@ -10,6 +10,7 @@ use Test::More;
 use JSON::PP;
 use FindBin;
 use lib "$FindBin::Bin/lib";
+use IamSkip;
 use IamTest;
 
 my ($port, $store) = (free_port(), free_port());
@@ -59,7 +60,8 @@ my ($key, $secret) = ('AKIAEXAMPLEALICE0001', 'alice-secret');
 sub has { my ($cmd) = @_; return grep { -x "$_/$cmd" } split /:/, $ENV{PATH} }
 
 SKIP: {
-    skip 'the AWS CLI (aws) is not on PATH', 15 unless has('aws');
+    skip_unless(has('aws'),
+                'the AWS CLI (aws) is not on PATH', 15);
 
     write_file("$dir/aws-config", "[default]\nregion = us-east-1\ns3 =\n"
                . "    addressing_style = path\n    signature_version = s3v4\n");
@@ -112,8 +114,8 @@ SKIP: {
 }
 
 SKIP: {
-    skip 'node or npm aws4 is missing (cd t && npm ci)', 7
-        unless has('node') && -d "$FindBin::Bin/node_modules/aws4";
+    skip_unless(has('node') && -d "$FindBin::Bin/node_modules/aws4",
+                'node or npm aws4 is missing (cd t && npm ci)', 7);
 
     my $aws4 = sub {
         my $out = `node $FindBin::Bin/clients/aws4-get.js @_ 2>&1`;
@@ -135,8 +137,8 @@ SKIP: {
 }
 
 SKIP: {
-    skip 'node or @aws-sdk/client-s3 is missing (cd t && npm ci)', 7
-        unless has('node') && -d "$FindBin::Bin/node_modules/\@aws-sdk/client-s3";
+    skip_unless(has('node') && -d "$FindBin::Bin/node_modules/\@aws-sdk/client-s3",
+                'node or @aws-sdk/client-s3 is missing (cd t && npm ci)', 7);
 
     my $out = `cd $FindBin::Bin && node clients/sdk-v3.mjs $endpoint $key $secret 2>$dir/sdk.err`;
     my $r = eval { decode_json($out) } // {};

@@ -93,7 +93,9 @@ like($out, qr{missing\.json: cannot open}, 'and names the file') or diag($out);
 for my $c (
     [ 'iam maybe;', qr/invalid value "maybe" in "iam" directive/ ],
     [ 'iam on; iam_enforce perhaps;', qr/invalid value "perhaps" in "iam_enforce"/ ],
-    [ 'iam on; iam_auth jwt;', qr/"jwt" authentication is not implemented/ ],
+    [ 'iam on; iam_auth jwt;', qr/"iam_auth jwt" requires "iam_oidc_provider"/ ],
+    [ 'iam on; iam_auth sigv4 oauth;', qr/invalid authenticator "oauth"/ ],
+    [ 'iam on; iam_role nobody;', qr/"iam_role": no role "nobody" in the account/ ],
     [ 'iam on; iam_sigv4 service=s3;', qr/"iam_sigv4" requires "region="/ ],
     [ 'iam on; iam_sigv4 region=us-east-1 skew=0s;', qr/invalid parameter "skew=0s"/ ],
     [ 'iam on; iam_sigv4 region=us-east-1 skew=8d;', qr/invalid parameter "skew=8d"/ ],

@@ -11,9 +11,11 @@
 #include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 #include <iam/iam_account.h>
 #include <iam/iam_json.h>
+#include <iam/iam_totp.h>
 #include <iam/iam_fault.h>
 
 
@@ -32,6 +34,7 @@ typedef struct {
     const char         *dir;             /* for secret_file */
     int                 failed;
     int                 quiet;           /* already reported elsewhere */
+    unsigned            depth;           /* 1: a trusted account's file */
 } iam_loader_t;
 
 
@@ -50,6 +53,11 @@ static int iam_account_users(iam_loader_t *ld, json_t *users);
 static int iam_account_roles(iam_loader_t *ld, json_t *roles);
 static int iam_account_guardrails(iam_loader_t *ld, json_t *levels);
 static int iam_account_keys(iam_loader_t *ld, json_t *users);
+static int iam_account_mfa(iam_loader_t *ld, json_t *mfa,
+    iam_json_path_t *path, iam_user_t *user);
+static int iam_account_trusted(iam_loader_t *ld, json_t *trusted);
+static iam_account_t *iam_account_load_depth(const char *file,
+    iam_diags_t *diags, unsigned depth);
 static int iam_account_read_secret(iam_loader_t *ld, const char *file,
     iam_json_path_t *path, iam_str_t *secret);
 static iam_str_t iam_account_stable_id(iam_pool_t *pool, const char *prefix,
@@ -59,14 +67,21 @@ static void iam_loader_error(iam_loader_t *ld, iam_json_path_t *path,
 
 
 static const char *const  iam_account_members[] = {
-    "account", "policies", "groups", "users", "roles", "guardrails", NULL
+    "account", "policies", "groups", "users", "roles", "guardrails",
+    "trusted_accounts",
+    "services",     /* custom services, for iamctl validate */
+    NULL
 };
 
 static const char *const  iam_group_members[] = { "policies", NULL };
 
 static const char *const  iam_user_members[] = {
-    "groups", "policies", "boundary", "tags", "access_keys", NULL
+    "groups", "policies", "boundary", "tags", "access_keys", "mfa", NULL
 };
+
+static const char *const  iam_mfa_members[] = { "serial", "seed_file", NULL };
+
+static const char *const  iam_trusted_members[] = { "file", NULL };
 
 static const char *const  iam_role_members[] = {
     "trust", "policies", "boundary", "tags", "max_session_seconds", NULL
@@ -77,6 +92,15 @@ static const char *const  iam_key_members[] = {
 };
 
 static const iam_str_t  iam_principal_type_user = iam_string("User");
+
+/* iam_user_context()'s keys, in the order of account->user_key_hash */
+static const iam_str_t  iam_user_keys[] = {
+    iam_string("aws:username"),
+    iam_string("aws:userid"),
+    iam_string("aws:PrincipalArn"),
+    iam_string("aws:PrincipalAccount"),
+    iam_string("aws:PrincipalType"),
+};
 
 
 static void
@@ -103,8 +127,15 @@ iam_loader_error(iam_loader_t *ld, iam_json_path_t *path, const char *fmt,
 iam_account_t *
 iam_account_load(const char *file, iam_diags_t *diags)
 {
+    return iam_account_load_depth(file, diags, 0);
+}
+
+
+static iam_account_t *
+iam_account_load_depth(const char *file, iam_diags_t *diags, unsigned depth)
+{
     char             *text, *dircopy;
-    size_t            len, before;
+    size_t            i, len, before;
     json_t           *doc, *v;
     iam_pool_t       *pool;
     iam_loader_t      ld;
@@ -131,6 +162,12 @@ iam_account_load(const char *file, iam_diags_t *diags)
     }
 
     account->pool = pool;
+
+    for (i = 0; i < 5; i++) {
+        account->user_key_hash[i] = iam_hash_icase(iam_user_keys[i].data,
+                                                   iam_user_keys[i].len);
+    }
+
     account->file = iam_pstr(pool, file, strlen(file));
 
     ld.account = account;
@@ -140,6 +177,7 @@ iam_account_load(const char *file, iam_diags_t *diags)
     ld.src.text = text;
     ld.src.len = len;
     ld.dir = dirname(dircopy);
+    ld.depth = depth;
 
     path.nelts = 0;
 
@@ -180,6 +218,8 @@ iam_account_load(const char *file, iam_diags_t *diags)
         || iam_account_guardrails(&ld, json_object_get(doc, "guardrails"))
            != IAM_OK
         || iam_account_keys(&ld, json_object_get(doc, "users")) != IAM_OK
+        || iam_account_trusted(&ld, json_object_get(doc, "trusted_accounts"))
+           != IAM_OK
         || ld.failed)
     {
         goto failed;
@@ -204,7 +244,13 @@ failed:
     free(dircopy);
     free(text);
     json_decref(doc);
-    iam_pool_destroy(pool);
+    if (account) {
+        account->pool = pool;
+        iam_account_free(account);
+
+    } else {
+        iam_pool_destroy(pool);
+    }
 
     return NULL;
 }
@@ -213,9 +259,24 @@ failed:
 void
 iam_account_free(iam_account_t *account)
 {
-    if (account) {
-        iam_pool_destroy(account->pool);
+    size_t  i;
+
+    if (account == NULL) {
+        return;
     }
+
+    for (i = 0; i < account->ntrusted; i++) {
+        iam_account_free(account->trusted[i].account);
+    }
+
+    for (i = 0; i < account->nusers; i++) {
+        if (account->users[i].mfa_seed) {
+            OPENSSL_cleanse(account->users[i].mfa_seed,
+                            account->users[i].mfa_seed_len);
+        }
+    }
+
+    iam_pool_destroy(account->pool);
 }
 
 
@@ -495,6 +556,8 @@ iam_account_tags(iam_loader_t *ld, json_t *tags, iam_json_path_t *path,
                               json_string_length(v));
         snprintf(buf, sizeof(buf), "aws:PrincipalTag/%s", key);
         t[n].context_key = iam_pstr(ld->account->pool, buf, strlen(buf));
+        t[n].context_hash = iam_hash_icase(t[n].context_key.data,
+                                           t[n].context_key.len);
         n++;
     }
 
@@ -646,6 +709,16 @@ iam_account_users(iam_loader_t *ld, json_t *users)
                     iam_loader_error(ld, &path, "out of memory");
                 }
             }
+        }
+
+        /* counted before the MFA so that a failed load still wipes seeds */
+        account->nusers = n;
+
+        b = json_object_get(u, "mfa");
+        if (b) {
+            iam_json_path_push_key(&path, "mfa");
+            iam_account_mfa(ld, b, &path, user);
+            iam_json_path_pop(&path);
         }
 
         iam_json_path_pop(&path);
@@ -1046,6 +1119,233 @@ iam_account_read_secret(iam_loader_t *ld, const char *file,
 }
 
 
+/*
+ * "mfa": {"serial": "arn:aws:iam::ACCOUNT:mfa/NAME", "seed_file": F}: a
+ * virtual MFA device, its TOTP key in F as an authenticator app is given it
+ * (base32).
+ */
+static int
+iam_account_mfa(iam_loader_t *ld, json_t *mfa, iam_json_path_t *path,
+    iam_user_t *user)
+{
+    char            prefix[64];
+    json_t         *v;
+    size_t          plen, n;
+    iam_str_t       text;
+    iam_account_t  *account;
+    unsigned char   seed[IAM_TOTP_SEED_MAX];
+
+    account = ld->account;
+
+    if (!json_is_object(mfa)) {
+        iam_loader_error(ld, path,
+                         "must be an object with \"serial\" and "
+                         "\"seed_file\"");
+        return IAM_ERROR;
+    }
+
+    iam_account_check_members(ld, mfa, path, iam_mfa_members);
+
+    plen = snprintf(prefix, sizeof(prefix), "arn:aws:iam::%.*s:mfa/",
+                    (int) account->id.len, account->id.data);
+
+    v = json_object_get(mfa, "serial");
+    iam_json_path_push_key(path, "serial");
+
+    if (v == NULL) {
+        iam_json_path_pop(path);
+        iam_loader_error(ld, path, "an MFA device needs a \"serial\"");
+        return IAM_ERROR;
+    }
+
+    if (!json_is_string(v) || json_string_length(v) <= plen
+        || json_string_length(v) > 256
+        || strncmp(json_string_value(v), prefix, plen) != 0
+        || strspn(json_string_value(v) + plen,
+                  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                  "0123456789+=,.@_-/")
+           != json_string_length(v) - plen)
+    {
+        iam_loader_error(ld, path, "must be an MFA device ARN, %sNAME",
+                         prefix);
+        iam_json_path_pop(path);
+        return IAM_ERROR;
+    }
+
+    if (iam_account_find_mfa(account, (iam_str_t) { json_string_length(v),
+                                                    json_string_value(v) }))
+    {
+        iam_loader_error(ld, path, "MFA device \"%s\" already belongs to "
+                         "another user", json_string_value(v));
+        iam_json_path_pop(path);
+        return IAM_ERROR;
+    }
+
+    iam_json_path_pop(path);
+
+    v = json_object_get(mfa, "seed_file");
+    iam_json_path_push_key(path, "seed_file");
+
+    if (!json_is_string(v)) {
+        iam_json_path_pop(path);
+        iam_loader_error(ld, path, "an MFA device needs a \"seed_file\"");
+        return IAM_ERROR;
+    }
+
+    if (iam_account_read_secret(ld, json_string_value(v), path, &text)
+        != IAM_OK)
+    {
+        iam_json_path_pop(path);
+        return IAM_ERROR;
+    }
+
+    if (iam_base32_decode(text.data, text.len, seed, sizeof(seed), &n)
+        != IAM_OK || n < 10)
+    {
+        iam_loader_error(ld, path, "\"%s\" is not a base32 seed of 16 to "
+                         "%d characters", json_string_value(v),
+                         IAM_TOTP_SEED_MAX * 8 / 5);
+        OPENSSL_cleanse((char *) text.data, text.len);
+        OPENSSL_cleanse(seed, sizeof(seed));
+        iam_json_path_pop(path);
+        return IAM_ERROR;
+    }
+
+    OPENSSL_cleanse((char *) text.data, text.len);
+    iam_json_path_pop(path);
+
+    user->mfa_seed = iam_palloc(account->pool, n);
+    if (user->mfa_seed == NULL) {
+        OPENSSL_cleanse(seed, sizeof(seed));
+        return IAM_ERROR;
+    }
+
+    memcpy(user->mfa_seed, seed, n);
+    user->mfa_seed_len = n;
+    OPENSSL_cleanse(seed, sizeof(seed));
+
+    v = json_object_get(mfa, "serial");
+    user->mfa_serial = iam_pstr(account->pool, json_string_value(v),
+                                json_string_length(v));
+
+    return IAM_OK;
+}
+
+
+/*
+ * "trusted_accounts": {"ID": {"file": "other.json"}}: the accounts whose
+ * principals this one recognises, each from its own account file (relative
+ * to this one), whose diagnostics point into that file.
+ */
+static int
+iam_account_trusted(iam_loader_t *ld, json_t *trusted)
+{
+    char              full[4096];
+    json_t           *t, *f;
+    const char       *id, *file;
+    iam_account_t    *account, *other;
+    iam_json_path_t   path;
+
+    account = ld->account;
+    path.nelts = 0;
+
+    if (trusted == NULL || ld->depth > 0) {
+        /* trust is not transitive: a trusted file's own list is not read */
+        return IAM_OK;
+    }
+
+    iam_json_path_push_key(&path, "trusted_accounts");
+
+    if (!json_is_object(trusted)) {
+        iam_loader_error(ld, &path,
+                         "must be an object of account ids, each "
+                         "{\"file\": ...}");
+        return IAM_ERROR;
+    }
+
+    account->trusted = iam_pcalloc(account->pool,
+                                   (json_object_size(trusted) + 1)
+                                   * sizeof(iam_trusted_account_t));
+    if (account->trusted == NULL) {
+        return IAM_ERROR;
+    }
+
+    json_object_foreach(trusted, id, t) {
+        iam_json_path_push_key(&path, id);
+
+        if (strlen(id) != 12 || strspn(id, "0123456789") != 12) {
+            iam_loader_error(ld, &path, "\"%s\" is not a 12-digit account "
+                             "id", id);
+            iam_json_path_pop(&path);
+            continue;
+        }
+
+        if (iam_str_eq_cstr(account->id, id)) {
+            iam_loader_error(ld, &path, "an account need not trust itself");
+            iam_json_path_pop(&path);
+            continue;
+        }
+
+        if (!json_is_object(t)) {
+            iam_loader_error(ld, &path, "must be an object: {\"file\": "
+                             "\"ACCOUNT-FILE\"}");
+            iam_json_path_pop(&path);
+            continue;
+        }
+
+        iam_account_check_members(ld, t, &path, iam_trusted_members);
+
+        f = json_object_get(t, "file");
+        file = json_string_value(f);
+
+        if (file == NULL || file[0] == '\0') {
+            iam_loader_error(ld, &path, "a trusted account needs the "
+                             "\"file\" of its account");
+            iam_json_path_pop(&path);
+            continue;
+        }
+
+        if (file[0] == '/') {
+            snprintf(full, sizeof(full), "%s", file);
+
+        } else {
+            snprintf(full, sizeof(full), "%s/%s", ld->dir, file);
+        }
+
+        iam_json_path_push_key(&path, "file");
+
+        other = NULL;
+
+        if (access(full, R_OK) != 0) {
+            iam_loader_error(ld, &path, "cannot open \"%s\": %s", full,
+                             strerror(errno));
+
+        } else if ((other = iam_account_load_depth(full, ld->diags,
+                                                   ld->depth + 1))
+                   == NULL)
+        {
+            /* its own diagnostics say why, in its own file */
+            ld->failed = 1;
+
+        } else if (!iam_str_eq_cstr(other->id, id)) {
+            iam_loader_error(ld, &path, "\"%s\" is account %.*s, not %s",
+                             full, (int) other->id.len, other->id.data, id);
+            iam_account_free(other);
+
+        } else {
+            account->trusted[account->ntrusted].id = other->id;
+            account->trusted[account->ntrusted].account = other;
+            account->ntrusted++;
+        }
+
+        iam_json_path_pop(&path);
+        iam_json_path_pop(&path);
+    }
+
+    return IAM_OK;
+}
+
+
 /* AWS-looking unique ids (AIDA..., AROA...), stable across reloads. */
 static iam_str_t
 iam_account_stable_id(iam_pool_t *pool, const char *prefix,
@@ -1112,6 +1412,66 @@ iam_account_find_user(const iam_account_t *account, iam_str_t name)
 }
 
 
+const iam_user_t *
+iam_account_find_mfa(const iam_account_t *account, iam_str_t serial)
+{
+    size_t  i;
+
+    for (i = 0; i < account->nusers; i++) {
+        if (account->users[i].mfa_serial.len
+            && iam_str_eq(account->users[i].mfa_serial, serial))
+        {
+            return &account->users[i];
+        }
+    }
+
+    return NULL;
+}
+
+
+const iam_account_t *
+iam_account_find_trusted(const iam_account_t *account, iam_str_t id)
+{
+    size_t  i;
+
+    if (iam_str_eq(account->id, id)) {
+        return account;
+    }
+
+    for (i = 0; i < account->ntrusted; i++) {
+        if (iam_str_eq(account->trusted[i].id, id)) {
+            return account->trusted[i].account;
+        }
+    }
+
+    return NULL;
+}
+
+
+const iam_access_key_t *
+iam_account_find_key_trusted(const iam_account_t *account, iam_str_t id,
+    const iam_account_t **owner)
+{
+    size_t                   i;
+    const iam_account_t     *a;
+    const iam_access_key_t  *k;
+
+    a = account;
+    k = iam_account_find_key(a, id);
+
+    for (i = 0; k == NULL && i < account->ntrusted; i++) {
+        a = account->trusted[i].account;
+        k = iam_account_find_key(a, id);
+    }
+
+    if (owner) {
+        *owner = k ? a : NULL;
+    }
+
+    return k;
+}
+
+
 const iam_role_t *
 iam_account_find_role(const iam_account_t *account, iam_str_t name_or_arn)
 {
@@ -1149,26 +1509,28 @@ int
 iam_user_context(const iam_account_t *account, const iam_user_t *user,
     iam_context_t *ctx)
 {
-    size_t  i;
+    size_t            i;
+    const iam_str_t  *values[5];
 
-    static const iam_str_t  username = iam_string("aws:username");
-    static const iam_str_t  userid = iam_string("aws:userid");
-    static const iam_str_t  parn = iam_string("aws:PrincipalArn");
-    static const iam_str_t  pacct = iam_string("aws:PrincipalAccount");
-    static const iam_str_t  ptype = iam_string("aws:PrincipalType");
+    values[0] = &user->name;
+    values[1] = &user->userid;
+    values[2] = &user->arn;
+    values[3] = &account->id;
+    values[4] = &iam_principal_type_user;
 
-    if (iam_context_set(ctx, username, &user->name, 1) != IAM_OK
-        || iam_context_set(ctx, userid, &user->userid, 1) != IAM_OK
-        || iam_context_set(ctx, parn, &user->arn, 1) != IAM_OK
-        || iam_context_set(ctx, pacct, &account->id, 1) != IAM_OK
-        || iam_context_set(ctx, ptype, &iam_principal_type_user, 1) != IAM_OK)
-    {
-        return IAM_ERROR;
+    for (i = 0; i < 5; i++) {
+        if (iam_context_set_hashed(ctx, iam_user_keys[i],
+                                   account->user_key_hash[i], values[i], 1)
+            != IAM_OK)
+        {
+            return IAM_ERROR;
+        }
     }
 
     for (i = 0; i < user->ntags; i++) {
-        if (iam_context_set(ctx, user->tags[i].context_key,
-                            &user->tags[i].value, 1)
+        if (iam_context_set_hashed(ctx, user->tags[i].context_key,
+                                   user->tags[i].context_hash,
+                                   &user->tags[i].value, 1)
             != IAM_OK)
         {
             return IAM_ERROR;

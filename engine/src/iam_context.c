@@ -20,10 +20,16 @@ int
 iam_context_set(iam_context_t *ctx, iam_str_t key, const iam_str_t *values,
     size_t nvalues)
 {
-    uint32_t              hash;
-    iam_context_entry_t  *e;
+    return iam_context_set_hashed(ctx, key, iam_hash_icase(key.data, key.len),
+                                  values, nvalues);
+}
 
-    hash = iam_hash_icase(key.data, key.len);
+
+int
+iam_context_set_hashed(iam_context_t *ctx, iam_str_t key, uint32_t hash,
+    const iam_str_t *values, size_t nvalues)
+{
+    iam_context_entry_t  *e;
 
     e = (iam_context_entry_t *) iam_context_get(ctx, key.data, key.len, hash);
 

@@ -34,14 +34,16 @@ static iam_pool_block_t *iam_pool_block_new(iam_pool_t *pool, size_t size);
 uint32_t
 iam_hash_icase(const char *s, size_t len)
 {
-    size_t    i;
-    uint32_t  h;
+    size_t         i;
+    uint32_t       h;
+    unsigned char  c;
 
-    /* FNV-1a over the lowercased bytes */
+    /* FNV-1a over the bytes, ASCII letters lowercased (no locale) */
     h = 2166136261u;
 
     for (i = 0; i < len; i++) {
-        h ^= (uint32_t) tolower((unsigned char) s[i]);
+        c = (unsigned char) s[i];
+        h ^= (uint32_t) (c >= 'A' && c <= 'Z' ? c | 0x20 : c);
         h *= 16777619u;
     }
 

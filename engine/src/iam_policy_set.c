@@ -257,6 +257,13 @@ iam_policy_set_statements(const iam_policy_set_t *set)
 }
 
 
+const iam_statement_t *
+iam_policy_set_statement(const iam_policy_set_t *set, size_t i)
+{
+    return (set && i < set->nstatements) ? set->statements[i] : NULL;
+}
+
+
 static int
 iam_index_pair_cmp(const void *a, const void *b)
 {

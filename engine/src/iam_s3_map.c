@@ -10,6 +10,7 @@
  */
 
 #include <stddef.h>
+#include <stdio.h>
 #include <iam/iam_s3.h>
 
 
@@ -188,6 +189,7 @@ static const char *iam_s3_xml_space(const char *p, const char *last);
 static int iam_s3_implies(iam_s3_ctx_t *ctx,
     const iam_s3_implied_t *implied);
 static int iam_s3_conditions(iam_s3_ctx_t *ctx);
+static int iam_s3_request_conditions(iam_s3_ctx_t *ctx);
 static int iam_s3_push(iam_s3_ctx_t *ctx, iam_str_t action,
     iam_str_t resource);
 static int iam_s3_cond(iam_s3_ctx_t *ctx, iam_str_t key, iam_str_t value);
@@ -821,7 +823,8 @@ iam_s3_scratch_size(const iam_s3_request_t *req)
      * decoded once; a header value (or its hoisted copy) is decoded into an
      * ARN or a condition at most twice; tag condition keys add their prefix.
      */
-    size = 256 + 2 * req->host.len + 2 * req->path.len + 3 * req->query.len
+    /* fixed strings, and the digits of s3:signatureAge */
+    size = 256 + 24 + 2 * req->host.len + 2 * req->path.len + 3 * req->query.len
            + 2 * headers
            + IAM_S3_MAX_TAGS * (sizeof("s3:RequestObjectTag/")
                                 + sizeof(iam_str_t));
@@ -2439,6 +2442,79 @@ iam_s3_conditions(iam_s3_ctx_t *ctx)
         cond->nvalues = ctx->ntags;
     }
 
+    return iam_s3_request_conditions(ctx);
+}
+
+
+/*
+ * Keys of every operation, from how the request came: "Amazon S3
+ * condition key examples" and the SigV4 pages of the S3 API reference.
+ * s3:TlsVersion is numeric there: "1.2", not "TLSv1.2".
+ */
+
+static int
+iam_s3_request_conditions(iam_s3_ctx_t *ctx)
+{
+    int                      n;
+    char                    *p;
+    iam_str_t                tls, age;
+    const iam_s3_request_t  *req;
+
+    static const iam_str_t  auth_types[] = {
+        iam_null_string,
+        iam_string("REST-HEADER"),
+        iam_string("REST-QUERY-STRING")
+    };
+
+    req = ctx->req;
+
+    if (req->auth == IAM_S3_AUTH_HEADER || req->auth == IAM_S3_AUTH_QUERY) {
+
+        p = ctx->pos;
+        n = snprintf(p, ctx->end - p, "%llu",
+                     (unsigned long long) req->signature_age);
+
+        if (n < 0 || n >= ctx->end - p) {
+            return iam_s3_fail(ctx, IAM_S3_ERR_INTERNAL,
+                               "the scratch buffer is too small");
+        }
+
+        ctx->pos += n;
+        age.data = p;
+        age.len = n;
+
+        if (iam_s3_cond(ctx, (iam_str_t) iam_string("s3:authType"),
+                        auth_types[req->auth])
+            != IAM_OK
+            || iam_s3_cond(ctx, (iam_str_t) iam_string("s3:signatureversion"),
+                           (iam_str_t) iam_string("AWS4-HMAC-SHA256"))
+               != IAM_OK
+            || iam_s3_cond(ctx, (iam_str_t) iam_string("s3:signatureAge"),
+                           age)
+               != IAM_OK)
+        {
+            return IAM_ERROR;
+        }
+    }
+
+    tls = req->tls_protocol;
+
+    if (tls.len > 4 && memcmp(tls.data, "TLSv", 4) == 0) {
+        tls.data += 4;
+        tls.len -= 4;
+
+        /* OpenSSL says "TLSv1" for 1.0 */
+        if (tls.len == 1 && tls.data[0] == '1') {
+            iam_str_set(&tls, "1.0");
+        }
+
+        if (iam_s3_cond(ctx, (iam_str_t) iam_string("s3:TlsVersion"), tls)
+            != IAM_OK)
+        {
+            return IAM_ERROR;
+        }
+    }
+
     return IAM_OK;
 }
 
@@ -2520,6 +2596,18 @@ iam_s3_put_decoded(iam_s3_ctx_t *ctx, iam_str_t src, unsigned flags,
     }
 
     d = ctx->pos;
+
+    /* names and values with nothing to decode, the usual case */
+    if (memchr(src.data, '%', src.len) == NULL
+        && ((flags & IAM_S3_PLUS_SPACE) == 0
+            || memchr(src.data, '+', src.len) == NULL)
+        && memchr(src.data, '\0', src.len) == NULL)
+    {
+        memcpy(d, src.data, src.len);
+        ctx->pos = d + src.len;
+
+        return IAM_OK;
+    }
 
     for (i = 0; i < src.len; i++) {
         c = (unsigned char) src.data[i];

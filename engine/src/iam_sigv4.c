@@ -7,6 +7,7 @@
  */
 
 #include <stdio.h>
+#include <ctype.h>
 #include <strings.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -77,15 +78,16 @@ static int iam_sigv4_digits(const char *s, size_t n, int *value);
 static time_t iam_sigv4_mktime(int year, int month, int day, int hour,
     int min, int sec);
 static int iam_sigv4_is_hex(iam_str_t s, int lowercase);
-static const unsigned char *iam_sigv4_signing_key(
-    const iam_sigv4_auth_t *auth, iam_str_t secret, iam_sigv4_cache_t *cache,
-    unsigned char *buf);
+static int iam_sigv4_sign(const iam_sigv4_auth_t *auth, iam_str_t secret,
+    iam_sigv4_cache_t *cache, const void *data, size_t len,
+    unsigned char *out);
+static void iam_sigv4_cache_key_mac(iam_sigv4_cache_entry_t *e);
 static int iam_sigv4_derive(const iam_sigv4_auth_t *auth, iam_str_t secret,
     unsigned char *key);
-static int iam_sigv4_hmac(const void *key, size_t key_len, const void *data,
-    size_t len, unsigned char *out);
-static void iam_sigv4_hex_encode(char *hex, const unsigned char *bin,
-    size_t len);
+static int iam_sigv4_signature(const iam_sigv4_conf_t *conf,
+    const iam_sigv4_request_t *req, iam_sigv4_auth_t *auth, iam_str_t secret,
+    iam_sigv4_cache_t *cache, char *hex);
+static int iam_sigv4_name_cmp(iam_str_t a, iam_str_t b);
 
 
 /* indexed by iam_sigv4_err_t; messages are S3's where S3 has one */
@@ -284,6 +286,19 @@ iam_sigv4_cache_init(iam_sigv4_cache_t *cache)
 }
 
 
+void
+iam_sigv4_cache_free(iam_sigv4_cache_t *cache)
+{
+    size_t  i;
+
+    for (i = 0; i < IAM_SIGV4_CACHE_SIZE; i++) {
+        EVP_MAC_CTX_free(cache->entries[i].mac);
+    }
+
+    OPENSSL_cleanse(cache, sizeof(iam_sigv4_cache_t));
+}
+
+
 int
 iam_sigv4_parse(const iam_sigv4_conf_t *conf, const iam_sigv4_request_t *req,
     iam_sigv4_auth_t *auth)
@@ -415,11 +430,7 @@ int
 iam_sigv4_verify(const iam_sigv4_conf_t *conf, const iam_sigv4_request_t *req,
     iam_sigv4_auth_t *auth, iam_str_t secret, iam_sigv4_cache_t *cache)
 {
-    int                   rc;
-    char                 *sts, *p, hex[IAM_SIGV4_HEX_LEN + 1];
-    size_t                size;
-    unsigned char         key[32], mac[32];
-    const unsigned char  *signing_key;
+    char  hex[IAM_SIGV4_HEX_LEN + 1];
 
     if (auth->error != IAM_SIGV4_OK || auth->signature.len == 0) {
         if (auth->error == IAM_SIGV4_OK) {
@@ -429,6 +440,184 @@ iam_sigv4_verify(const iam_sigv4_conf_t *conf, const iam_sigv4_request_t *req,
 
         return IAM_ERROR;
     }
+
+    if (iam_sigv4_signature(conf, req, auth, secret, cache, hex) != IAM_OK) {
+        return IAM_ERROR;
+    }
+
+    if (CRYPTO_memcmp(hex, auth->signature.data, IAM_SIGV4_HEX_LEN) != 0) {
+        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_SIGNATURE_MISMATCH,
+                              "signature mismatch");
+    }
+
+    return IAM_OK;
+}
+
+
+/*
+ * What a client does: the signed header list is every header of the
+ * request, lowercased, sorted and unique; the scope is the date of
+ * x-amz-date and the conf's region and service.
+ */
+
+int
+iam_sigv4_sign_request(const iam_sigv4_conf_t *conf,
+    const iam_sigv4_request_t *req, iam_str_t access_key, iam_str_t secret,
+    iam_str_t date, iam_sigv4_cache_t *cache, iam_str_t *authorization)
+{
+    char              *p, *buf, hex[IAM_SIGV4_HEX_LEN + 1];
+    size_t             size, i, j, n;
+    iam_str_t          name, *names;
+    iam_sigv4_auth_t   auth;
+
+    memset(&auth, 0, sizeof(iam_sigv4_auth_t));
+
+    if (iam_sigv4_iso8601(date, &auth.time) != IAM_OK
+        || access_key.len == 0 || access_key.len > IAM_SIGV4_MAX_ACCESS_KEY)
+    {
+        return IAM_ERROR;
+    }
+
+    auth.access_key = access_key;
+    auth.date = date;
+    auth.scope_date.data = date.data;
+    auth.scope_date.len = 8;
+    auth.scope_region = conf->region;
+    auth.scope_service = conf->service;
+
+    if (req->payload_hash.len) {
+        auth.payload_hash = req->payload_hash;
+
+    } else {
+        iam_str_set(&auth.payload_hash, IAM_SIGV4_EMPTY_SHA256);
+    }
+
+    /* the scope, and the names sorted by insertion: a dozen headers */
+
+    names = req->alloc(req->alloc_data,
+                       (req->nheaders ? req->nheaders : 1)
+                       * sizeof(iam_str_t));
+
+    size = 8 + 1 + conf->region.len + 1 + conf->service.len
+           + sizeof("/aws4_request");
+
+    for (i = 0; i < req->nheaders; i++) {
+        size += req->headers[i].name.len + 1;
+    }
+
+    buf = req->alloc(req->alloc_data, 2 * size);
+
+    if (names == NULL || buf == NULL) {
+        return IAM_ERROR;
+    }
+
+    p = buf;
+    auth.scope.data = p;
+    memcpy(p, date.data, 8);
+    p += 8;
+    *p++ = '/';
+    memcpy(p, conf->region.data, conf->region.len);
+    p += conf->region.len;
+    *p++ = '/';
+    memcpy(p, conf->service.data, conf->service.len);
+    p += conf->service.len;
+    memcpy(p, "/aws4_request", sizeof("/aws4_request") - 1);
+    p += sizeof("/aws4_request") - 1;
+    auth.scope.len = p - auth.scope.data;
+
+    n = 0;
+
+    for (i = 0; i < req->nheaders; i++) {
+        name.data = p;
+        name.len = req->headers[i].name.len;
+
+        for (j = 0; j < name.len; j++) {
+            *p++ = (char) tolower((unsigned char)
+                                  req->headers[i].name.data[j]);
+        }
+
+        for (j = n; j > 0 && iam_sigv4_name_cmp(names[j - 1], name) > 0; j--)
+        {
+            names[j] = names[j - 1];
+        }
+
+        if (j > 0 && iam_str_eq(names[j - 1], name)) {
+            /* a repeated header: its values are joined, its name once */
+            memmove(&names[j], &names[j + 1], (n - j) * sizeof(iam_str_t));
+            continue;
+        }
+
+        names[j] = name;
+        n++;
+    }
+
+    auth.signed_headers.data = p;
+
+    for (i = 0; i < n; i++) {
+        if (i) {
+            *p++ = ';';
+        }
+
+        memcpy(p, names[i].data, names[i].len);
+        p += names[i].len;
+    }
+
+    auth.signed_headers.len = p - auth.signed_headers.data;
+
+    if (iam_sigv4_signature(conf, req, &auth, secret, cache, hex) != IAM_OK) {
+        return IAM_ERROR;
+    }
+
+    size = sizeof(IAM_SIGV4_ALGORITHM " Credential=") + access_key.len + 1
+           + auth.scope.len + sizeof(", SignedHeaders=")
+           + auth.signed_headers.len + sizeof(", Signature=")
+           + IAM_SIGV4_HEX_LEN;
+
+    buf = req->alloc(req->alloc_data, size);
+    if (buf == NULL) {
+        return IAM_ERROR;
+    }
+
+    authorization->len = snprintf(buf, size,
+                                  IAM_SIGV4_ALGORITHM " Credential=%.*s/%.*s"
+                                  ", SignedHeaders=%.*s, Signature=%s",
+                                  (int) access_key.len, access_key.data,
+                                  (int) auth.scope.len, auth.scope.data,
+                                  (int) auth.signed_headers.len,
+                                  auth.signed_headers.data, hex);
+    authorization->data = buf;
+
+    return IAM_OK;
+}
+
+
+size_t
+iam_sigv4_format_date(time_t t, char *buf)
+{
+    struct tm  tm;
+
+    if (gmtime_r(&t, &tm) == NULL) {
+        return 0;
+    }
+
+    return strftime(buf, IAM_SIGV4_DATE_LEN + 1, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+
+/*
+ * The canonical request, the string to sign and the signature of a
+ * request whose auth names the key, scope, signed headers and payload
+ * hash: the one computation that verifying and signing share.
+ */
+
+static int
+iam_sigv4_signature(const iam_sigv4_conf_t *conf,
+    const iam_sigv4_request_t *req, iam_sigv4_auth_t *auth, iam_str_t secret,
+    iam_sigv4_cache_t *cache, char *hex)
+{
+    char           *sts, *p;
+    size_t          size;
+    unsigned char   mac[32];
 
     if (iam_sigv4_canonical_request(conf, req, auth, &auth->canonical_request)
         != IAM_OK)
@@ -468,30 +657,67 @@ iam_sigv4_verify(const iam_sigv4_conf_t *conf, const iam_sigv4_request_t *req,
     auth->string_to_sign.data = sts;
     auth->string_to_sign.len = p - sts;
 
-    signing_key = iam_sigv4_signing_key(auth, secret, cache, key);
-
-    rc = signing_key != NULL
-         && iam_sigv4_hmac(signing_key, 32, sts, p - sts, mac) == IAM_OK;
-
-    /* on a cache hit key[] was never written */
-    if (signing_key == NULL || signing_key == key) {
-        OPENSSL_cleanse(key, sizeof(key));
-    }
-
-    if (!rc) {
+    if (iam_sigv4_sign(auth, secret, cache, sts, p - sts, mac) != IAM_OK) {
         return iam_sigv4_fail(auth, IAM_SIGV4_ERR_INTERNAL, "HMAC failed");
     }
 
     iam_sigv4_hex_encode(hex, mac, sizeof(mac));
 
-    rc = CRYPTO_memcmp(hex, auth->signature.data, IAM_SIGV4_HEX_LEN);
+    return IAM_OK;
+}
 
-    if (rc != 0) {
-        return iam_sigv4_fail(auth, IAM_SIGV4_ERR_SIGNATURE_MISMATCH,
-                              "signature mismatch");
+
+static int
+iam_sigv4_name_cmp(iam_str_t a, iam_str_t b)
+{
+    int  rc;
+
+    rc = memcmp(a.data, b.data, a.len < b.len ? a.len : b.len);
+
+    return rc ? rc : (a.len > b.len) - (a.len < b.len);
+}
+
+
+size_t
+iam_sigv4_strip_auth_query(iam_str_t query, char *buf)
+{
+    char        *p;
+    iam_str_t    name, value;
+    const char  *pos, *end, *start;
+
+    p = buf;
+
+    if (query.len == 0) {
+        return 0;
     }
 
-    return IAM_OK;
+    pos = query.data;
+    end = query.data + query.len;
+
+    for ( ;; ) {
+        start = pos;
+
+        while (start < end && *start == '&') {
+            start++;
+        }
+
+        if (!iam_sigv4_next_param(&pos, end, &name, &value)) {
+            break;
+        }
+
+        if (iam_sigv4_query_param(name) != IAM_SIGV4_Q_LAST) {
+            continue;
+        }
+
+        if (p != buf) {
+            *p++ = '&';
+        }
+
+        memcpy(p, start, pos - start);
+        p += pos - start;
+    }
+
+    return p - buf;
 }
 
 
@@ -1358,15 +1584,19 @@ iam_sigv4_is_hex(iam_str_t s, int lowercase)
  * made (and wiped) on a hit.  Returns the key: the entry's, or buf's.
  */
 
-static const unsigned char *
+const unsigned char *
 iam_sigv4_signing_key(const iam_sigv4_auth_t *auth, iam_str_t secret,
-    iam_sigv4_cache_t *cache, unsigned char *buf)
+    iam_sigv4_cache_t *cache, unsigned char *buf,
+    iam_sigv4_cache_entry_t **entry)
 {
     size_t                    len, i, k;
     uint32_t                  hash;
     unsigned char            *p;
     const iam_str_t          *f[5];
     iam_sigv4_cache_entry_t  *e;
+    void                     *mac;
+
+    *entry = NULL;
 
     if (cache == NULL) {
         return iam_sigv4_derive(auth, secret, buf) == IAM_OK ? buf : NULL;
@@ -1416,6 +1646,7 @@ iam_sigv4_signing_key(const iam_sigv4_auth_t *auth, iam_str_t secret,
 
         if (i == 5) {
             cache->hits++;
+            *entry = e;
             return e->key;
         }
     }
@@ -1426,7 +1657,10 @@ iam_sigv4_signing_key(const iam_sigv4_auth_t *auth, iam_str_t secret,
         return NULL;
     }
 
+    /* the MAC context outlives its key: it is keyed again below */
+    mac = e->mac;
     OPENSSL_cleanse(e, sizeof(iam_sigv4_cache_entry_t));
+    e->mac = mac;
     e->hash = hash;
     e->len = (uint16_t) len;
     memcpy(e->key, buf, 32);
@@ -1442,7 +1676,79 @@ iam_sigv4_signing_key(const iam_sigv4_auth_t *auth, iam_str_t secret,
         }
     }
 
+    iam_sigv4_cache_key_mac(e);
+    *entry = e;
+
     return buf;
+}
+
+
+/* Keys the entry's MAC context with its signing key; NULL if that fails. */
+
+static void
+iam_sigv4_cache_key_mac(iam_sigv4_cache_entry_t *e)
+{
+    iam_crypto_t  *c;
+
+    if (e->mac == NULL) {
+        c = iam_sigv4_crypto();
+
+        if (c == NULL) {
+            return;
+        }
+
+        e->mac = EVP_MAC_CTX_dup(c->mac_ctx);
+
+        if (e->mac == NULL) {
+            return;
+        }
+    }
+
+    if (EVP_MAC_init(e->mac, e->key, 32, NULL) != 1) {
+        EVP_MAC_CTX_free(e->mac);
+        e->mac = NULL;
+    }
+}
+
+
+/*
+ * HMAC(signing key, data).  A cached key's MAC context is only restarted:
+ * the key's inner and outer pads were computed when it was cached.
+ */
+
+static int
+iam_sigv4_sign(const iam_sigv4_auth_t *auth, iam_str_t secret,
+    iam_sigv4_cache_t *cache, const void *data, size_t len,
+    unsigned char *out)
+{
+    int                       rc;
+    size_t                    n;
+    unsigned char             buf[32];
+    const unsigned char      *key;
+    iam_sigv4_cache_entry_t  *e;
+
+    key = iam_sigv4_signing_key(auth, secret, cache, buf, &e);
+
+    if (key == NULL) {
+        rc = IAM_ERROR;
+
+    } else if (e != NULL && e->mac != NULL) {
+        rc = (EVP_MAC_init(e->mac, NULL, 0, NULL) == 1
+              && EVP_MAC_update(e->mac, data, len) == 1
+              && EVP_MAC_final(e->mac, out, &n, 32) == 1
+              && n == 32)
+             ? IAM_OK : IAM_ERROR;
+
+    } else {
+        rc = iam_sigv4_hmac(key, 32, data, len, out);
+    }
+
+    /* on a cache hit buf[] was never written */
+    if (key == NULL || key == buf) {
+        OPENSSL_cleanse(buf, sizeof(buf));
+    }
+
+    return rc;
 }
 
 
@@ -1488,7 +1794,7 @@ iam_sigv4_derive(const iam_sigv4_auth_t *auth, iam_str_t secret,
 }
 
 
-static int
+int
 iam_sigv4_hmac(const void *key, size_t key_len, const void *data, size_t len,
     unsigned char *out)
 {
@@ -1510,7 +1816,7 @@ iam_sigv4_hmac(const void *key, size_t key_len, const void *data, size_t len,
 }
 
 
-static void
+void
 iam_sigv4_hex_encode(char *hex, const unsigned char *bin, size_t len)
 {
     size_t  i;

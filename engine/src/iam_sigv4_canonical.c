@@ -242,10 +242,26 @@ static char *
 iam_sigv4_recode(char *p, const char *src, size_t len)
 {
     int            hi, lo;
-    size_t         i;
+    size_t         i, start;
     unsigned char  c;
 
-    for (i = 0; i < len; i++) {
+    i = 0;
+
+    while (i < len) {
+        /* a run of unreserved bytes, the usual case, goes as it is */
+        start = i;
+
+        while (i < len && iam_sigv4_unreserved(src[i])) {
+            i++;
+        }
+
+        memcpy(p, src + start, i - start);
+        p += i - start;
+
+        if (i == len) {
+            break;
+        }
+
         c = (unsigned char) src[i];
 
         if (c == '%' && i + 2 < len) {
@@ -257,6 +273,8 @@ iam_sigv4_recode(char *p, const char *src, size_t len)
                 i += 2;
             }
         }
+
+        i++;
 
         if (iam_sigv4_unreserved(c)) {
             *p++ = (char) c;
@@ -612,26 +630,36 @@ iam_sigv4_next_token(const char **pos, const char *end, iam_str_t *tok)
 size_t
 iam_sigv4_decode(char *dst, const char *src, size_t len)
 {
-    int     hi, lo;
-    char   *p;
-    size_t  i;
+    int          hi, lo;
+    char        *p;
+    const char  *s, *end, *pct;
 
     p = dst;
+    s = src;
+    end = src + len;
 
-    for (i = 0; i < len; i++) {
-        if (src[i] == '%' && i + 2 < len) {
-            hi = iam_sigv4_hexval(src[i + 1]);
-            lo = iam_sigv4_hexval(src[i + 2]);
+    /* whole runs up to the next '%' are copied at once */
+    while ((pct = memchr(s, '%', end - s)) != NULL) {
+        memcpy(p, s, pct - s);
+        p += pct - s;
+        s = pct;
+
+        if (end - s > 2) {
+            hi = iam_sigv4_hexval(s[1]);
+            lo = iam_sigv4_hexval(s[2]);
 
             if (hi >= 0 && lo >= 0) {
                 *p++ = (char) (hi << 4 | lo);
-                i += 2;
+                s += 3;
                 continue;
             }
         }
 
-        *p++ = src[i];
+        *p++ = *s++;
     }
+
+    memcpy(p, s, end - s);
+    p += end - s;
 
     return p - dst;
 }

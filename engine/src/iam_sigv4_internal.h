@@ -37,4 +37,19 @@ int iam_sigv4_next_token(const char **pos, const char *end, iam_str_t *tok);
 size_t iam_sigv4_decode(char *dst, const char *src, size_t len);
 
 
+/*
+ * For the aws-chunked decoder (iam_s3_chunked.c), which signs every chunk
+ * with the request's key: the signing key of a parsed request, from the
+ * cache (*entry: its entry) or derived into buf (cache may be NULL);
+ * HMAC-SHA256 on the per-thread context; lowercase hex of len bytes into
+ * hex[2 * len + 1].
+ */
+const unsigned char *iam_sigv4_signing_key(const iam_sigv4_auth_t *auth,
+    iam_str_t secret, iam_sigv4_cache_t *cache, unsigned char *buf,
+    iam_sigv4_cache_entry_t **entry);
+int iam_sigv4_hmac(const void *key, size_t key_len, const void *data,
+    size_t len, unsigned char *out);
+void iam_sigv4_hex_encode(char *hex, const unsigned char *bin, size_t len);
+
+
 #endif /* _IAM_SIGV4_INTERNAL_H_INCLUDED_ */

@@ -155,6 +155,17 @@ test_valid(void)
        "user id looks like AWS's");
     is_int(iam_policy_set_statements(account->users[0].identity), 3,
            "alice: inline + two group policies");
+    ok(iam_policy_set_statement(account->users[0].identity, 2) != NULL
+       && iam_policy_set_statement(account->users[0].identity, 3) == NULL,
+       "statements by index, NULL past the end");
+    {
+        char  label[64];
+
+        iam_statement_label(iam_policy_set_statement(
+                                account->users[0].identity, 1),
+                            label, sizeof(label));
+        is_str(label, "ReadOnly/Read", "a statement of the set by index");
+    }
 
     iam_str_set(&id, "ci-deploy");
     role = iam_account_find_role(account, id);

@@ -1475,6 +1475,80 @@ write_seed(const char *dir, size_t n, const s3_case_t *tc)
 }
 
 
+/* s3:authType, s3:signatureversion, s3:signatureAge, s3:TlsVersion */
+
+static void
+test_request_keys(void)
+{
+    size_t                     i;
+    s3_run_t                   run;
+    const iam_s3_condition_t  *c;
+
+    static const struct {
+        const char  *name;
+        unsigned     auth;
+        uint64_t     age;
+        const char  *tls;
+        const char  *auth_type;     /* NULL: none */
+        const char  *age_text;
+        const char  *tls_version;
+    } cases[] = {
+        { "anonymous over HTTP", IAM_S3_AUTH_NONE, 0, "",
+          NULL, NULL, NULL },
+        { "header auth", IAM_S3_AUTH_HEADER, 1500, "",
+          "REST-HEADER", "1500", NULL },
+        { "presigned URL, a day old, TLS 1.3", IAM_S3_AUTH_QUERY,
+          86400000, "TLSv1.3", "REST-QUERY-STRING", "86400000", "1.3" },
+        { "TLS 1.2", IAM_S3_AUTH_HEADER, 0, "TLSv1.2",
+          "REST-HEADER", "0", "1.2" },
+        { "TLS 1.0 as OpenSSL names it", IAM_S3_AUTH_NONE, 0, "TLSv1",
+          NULL, NULL, "1.0" },
+        { "the largest age", IAM_S3_AUTH_QUERY, UINT64_MAX, "",
+          "REST-QUERY-STRING", "18446744073709551615", NULL },
+        { "not TLS", IAM_S3_AUTH_NONE, 0, "SSLv3", NULL, NULL, NULL }
+    };
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        run_init(&run, "GET", "/photos/cat.jpg", NULL, NULL, NULL, NULL, 0);
+        run.req.auth = cases[i].auth;
+        run.req.signature_age = cases[i].age;
+        run.req.tls_protocol = str(cases[i].tls);
+
+        is_int(run_map(&run), IAM_OK, "%s: mapped", cases[i].name);
+
+        c = find_cond(&run.res, "s3:authType");
+        if (cases[i].auth_type) {
+            is_str(c ? join_values(c) : NULL, cases[i].auth_type,
+                   "%s: s3:authType", cases[i].name);
+
+            c = find_cond(&run.res, "s3:signatureversion");
+            is_str(c ? join_values(c) : NULL, "AWS4-HMAC-SHA256",
+                   "%s: s3:signatureversion", cases[i].name);
+
+            c = find_cond(&run.res, "s3:signatureAge");
+            is_str(c ? join_values(c) : NULL, cases[i].age_text,
+                   "%s: s3:signatureAge", cases[i].name);
+
+        } else {
+            ok(c == NULL && find_cond(&run.res, "s3:signatureAge") == NULL
+               && find_cond(&run.res, "s3:signatureversion") == NULL,
+               "%s: no signature keys", cases[i].name);
+        }
+
+        c = find_cond(&run.res, "s3:TlsVersion");
+        if (cases[i].tls_version) {
+            is_str(c ? join_values(c) : NULL, cases[i].tls_version,
+                   "%s: s3:TlsVersion", cases[i].name);
+
+        } else {
+            ok(c == NULL, "%s: no s3:TlsVersion", cases[i].name);
+        }
+
+        run_free(&run);
+    }
+}
+
+
 int
 main(void)
 {
@@ -1499,6 +1573,7 @@ main(void)
     test_needs_body();
     test_errors();
     test_context();
+    test_request_keys();
 
     return tap_done();
 }

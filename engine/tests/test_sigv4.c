@@ -714,6 +714,14 @@ t_cache(void)
     rc = t_run(&conf, &req, &auth, T_SECRET, NULL);
     is_int(rc, IAM_OK, "no cache: verification still works");
 
+    /* the same key again, after the entry's MAC context was keyed twice */
+    rc = t_run(&conf, &req, &auth, T_SECRET, c);
+    is_int(rc, IAM_OK, "cache: the entry re-keyed for the right secret");
+
+    rc = t_run(&conf, &req, &auth, T_SECRET, c);
+    is_int(rc, IAM_OK, "cache: and a hit on it verifies");
+
+    iam_sigv4_cache_free(c);
     free(c);
 }
 

@@ -64,7 +64,7 @@ def run(c, op):
            "status": resp.get("ResponseMetadata", {}).get("HTTPStatusCode")}
     if "Body" in resp:
         out["body"] = resp["Body"].read().decode("utf-8", "replace")
-    for k in ("ContentLength", "ETag", "KeyCount"):
+    for k in ("ContentLength", "ETag", "KeyCount", "TagSet", "VersionId"):
         if k in resp:
             out[k] = resp[k]
     if "Contents" in resp:

@@ -20,6 +20,7 @@ typedef struct {
     iam_str_t               key;
     iam_str_t               value;
     iam_str_t               context_key;    /* "aws:PrincipalTag/KEY" */
+    uint32_t                context_hash;   /* of context_key */
 } iam_tag_t;
 
 typedef struct {
@@ -31,6 +32,10 @@ typedef struct {
     size_t                  ntags;
     iam_policy_set_t       *identity;   /* own + groups' policies */
     iam_policy_set_t       *boundary;   /* NULL: none */
+    /* a virtual MFA device: arn:aws:iam::ACCOUNT:mfa/NAME; empty: none */
+    iam_str_t               mfa_serial;
+    unsigned char          *mfa_seed;   /* the TOTP key, decoded */
+    size_t                  mfa_seed_len;
 } iam_user_t;
 
 typedef struct {
@@ -52,7 +57,15 @@ typedef struct {
     const iam_user_t       *user;
 } iam_access_key_t;
 
+typedef struct iam_account_s  iam_account_t;
+
+/* Another account whose principals this one recognises (cross-account). */
 typedef struct {
+    iam_str_t               id;
+    iam_account_t          *account;    /* loaded from its account file */
+} iam_trusted_account_t;
+
+struct iam_account_s {
     iam_pool_t             *pool;
     iam_str_t               file;
     iam_str_t               id;         /* the 12-digit account id */
@@ -67,7 +80,14 @@ typedef struct {
 
     iam_access_key_t       *keys;       /* open-addressed by id */
     size_t                  nkeys_alloc;
-} iam_account_t;
+
+    /* the hashes of iam_user_context()'s key names, computed at load */
+    uint32_t                user_key_hash[5];
+
+    /* one level deep: a trusted account's own trusted_accounts are not */
+    iam_trusted_account_t  *trusted;
+    size_t                  ntrusted;
+};
 
 
 /*
@@ -81,6 +101,18 @@ const iam_access_key_t *iam_account_find_key(const iam_account_t *account,
     iam_str_t id);
 const iam_user_t *iam_account_find_user(const iam_account_t *account,
     iam_str_t name);
+/* by its serial number, arn:aws:iam::ACCOUNT:mfa/NAME */
+const iam_user_t *iam_account_find_mfa(const iam_account_t *account,
+    iam_str_t serial);
+/* the account itself or one it trusts, by id; NULL: neither */
+const iam_account_t *iam_account_find_trusted(const iam_account_t *account,
+    iam_str_t id);
+/*
+ * An access key of the account or of an account it trusts; *owner (may be
+ * NULL) is set to the account that holds it.
+ */
+const iam_access_key_t *iam_account_find_key_trusted(
+    const iam_account_t *account, iam_str_t id, const iam_account_t **owner);
 /* by name or by ARN */
 const iam_role_t *iam_account_find_role(const iam_account_t *account,
     iam_str_t name_or_arn);

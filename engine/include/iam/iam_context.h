@@ -34,6 +34,9 @@ void iam_context_init(iam_context_t *ctx, iam_context_entry_t *entries,
  */
 int iam_context_set(iam_context_t *ctx, iam_str_t key,
     const iam_str_t *values, size_t nvalues);
+/* The same, for a key whose iam_hash_icase() was computed once, ahead. */
+int iam_context_set_hashed(iam_context_t *ctx, iam_str_t key, uint32_t hash,
+    const iam_str_t *values, size_t nvalues);
 const iam_context_entry_t *iam_context_get(const iam_context_t *ctx,
     const char *key, size_t len, uint32_t hash);
 const iam_context_entry_t *iam_context_find(const iam_context_t *ctx,

@@ -22,6 +22,9 @@ typedef struct iam_policy_set_s  iam_policy_set_t;
 iam_policy_set_t *iam_policy_set_create(iam_pool_t *pool,
     const iam_policy_t *const *policies, size_t npolicies);
 size_t iam_policy_set_statements(const iam_policy_set_t *set);
+/* the i-th statement in policy order, NULL past the end (iamctl reports) */
+const iam_statement_t *iam_policy_set_statement(const iam_policy_set_t *set,
+    size_t i);
 
 
 /* The principal of a request, split once (by the glue or iamctl). */

@@ -43,6 +43,12 @@ typedef enum {
 } iam_s3_error_e;
 
 
+/* how the caller authenticated the request: s3:authType */
+#define IAM_S3_AUTH_NONE          0         /* anonymous */
+#define IAM_S3_AUTH_HEADER        1         /* "REST-HEADER" */
+#define IAM_S3_AUTH_QUERY         2         /* "REST-QUERY-STRING" */
+
+
 typedef struct {
     iam_str_t       name;       /* compared ignoring case */
     iam_str_t       value;
@@ -72,6 +78,16 @@ typedef struct {
 
     /* the request body, read by the caller when iam_s3_needs_body() */
     iam_str_t               body;
+
+    /*
+     * What the caller knows of the authentication and the connection:
+     * s3:authType, s3:signatureversion and s3:signatureAge (milliseconds
+     * since the signature's date) of a SigV4 request, and s3:TlsVersion
+     * from the protocol as OpenSSL names it ("TLSv1.3"; empty: no TLS).
+     */
+    unsigned                auth;           /* IAM_S3_AUTH_* */
+    uint64_t                signature_age;
+    iam_str_t               tls_protocol;
 } iam_s3_request_t;
 
 

@@ -35,6 +35,7 @@
 #define IAM_SIGV4_EMPTY_SHA256                                                \
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define IAM_SIGV4_UNSIGNED_PAYLOAD   "UNSIGNED-PAYLOAD"
+#define IAM_SIGV4_DATE_LEN           16        /* yyyymmddThhmmssZ */
 
 
 /*
@@ -188,6 +189,11 @@ typedef struct {
     uint16_t                len;              /* 0: empty */
     unsigned char           id[IAM_SIGV4_CACHE_ID];
     unsigned char           key[32];
+    /*
+     * An OpenSSL EVP_MAC_CTX keyed with key[], kept across entries: a
+     * hit restarts it instead of setting the key up again.
+     */
+    void                   *mac;
 } iam_sigv4_cache_entry_t;
 
 typedef struct {
@@ -197,6 +203,8 @@ typedef struct {
 } iam_sigv4_cache_t;
 
 void iam_sigv4_cache_init(iam_sigv4_cache_t *cache);
+/* Frees the keyed MAC contexts and wipes the keys. */
+void iam_sigv4_cache_free(iam_sigv4_cache_t *cache);
 
 
 /*
@@ -229,6 +237,29 @@ int iam_sigv4_canonical_request(const iam_sigv4_conf_t *conf,
  */
 size_t iam_sigv4_error_describe(const iam_sigv4_conf_t *conf,
     const iam_sigv4_auth_t *auth, char *buf, size_t size);
+
+/*
+ * Signs req as a client would, with an Authorization header: every header
+ * in req->headers is signed, so they must be the ones that will be sent
+ * (host, x-amz-date with the value of date, and for S3
+ * x-amz-content-sha256) with their values as sent.  The payload hash is
+ * req->payload_hash (empty: the empty body's); the path and query are
+ * signed as given.  *authorization is allocated from req->alloc.
+ */
+int iam_sigv4_sign_request(const iam_sigv4_conf_t *conf,
+    const iam_sigv4_request_t *req, iam_str_t access_key, iam_str_t secret,
+    iam_str_t date, iam_sigv4_cache_t *cache, iam_str_t *authorization);
+
+/* t as x-amz-date writes it into buf[IAM_SIGV4_DATE_LEN + 1]; its length */
+size_t iam_sigv4_format_date(time_t t, char *buf);
+
+/*
+ * The query without the auth parameters of a presigned URL (X-Amz-Algorithm,
+ * -Credential, -Date, -Expires, -SignedHeaders, -Signature,
+ * -Security-Token, -Content-Sha256), the others as sent and in order:
+ * written into buf, which has room for query.len bytes; returns the length.
+ */
+size_t iam_sigv4_strip_auth_query(iam_str_t query, char *buf);
 
 /* Lowercase hex SHA-256 of data into hex[65], NUL-terminated. */
 int iam_sigv4_sha256_hex(const void *data, size_t len, char *hex);

