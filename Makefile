@@ -118,22 +118,6 @@ bench: all $(BUILD)/bench_eval $(BUILD)/bench_jwt
 demo: all
 	conf-examples/demo.sh
 
-# libFuzzer targets (clang): make fuzz FUZZ=jwt [FUZZ_SECONDS=60]
-FUZZ         ?= jwt
-FUZZ_SECONDS ?= 60
-FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined \
-                -fno-sanitize-recover=all
-
-$(BUILD)/fuzz/fuzz_%: engine/fuzz/fuzz_%.c $(ENGINE_SRC) $(ENGINE_HDR)
-	@mkdir -p $(dir $@)
-	clang -std=gnu11 $(FUZZ_FLAGS) -Iengine/include -o $@ $< \
-	    $(ENGINE_SRC) $(LIBS)
-
-fuzz: $(BUILD)/fuzz/fuzz_$(FUZZ)
-	@mkdir -p $(BUILD)/fuzz/corpus-$(FUZZ)
-	$(BUILD)/fuzz/fuzz_$(FUZZ) -max_total_time=$(FUZZ_SECONDS) \
-	    -max_len=9000 $(BUILD)/fuzz/corpus-$(FUZZ) engine/fuzz/seeds-$(FUZZ)
-
 clean:
 	rm -rf $(BUILD)
 

@@ -4,7 +4,7 @@
 # invariant fails the run and leaves the input in build/fuzz/artifacts/.
 #
 #   make fuzz                          every target, 60 s each
-#   make fuzz FUZZ_TARGETS=sigv4 FUZZ_SECONDS=600
+#   make fuzz FUZZ_TARGETS=sigv4 FUZZ_SECONDS=600     (or FUZZ=sigv4)
 #
 # A new target (JWT, STS tokens, aws-chunked as they land): write
 # engine/fuzz/fuzz_NAME.c (LLVMFuzzerTestOneInput, fuzz_common.h has an
@@ -14,7 +14,8 @@
 
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= policy account sigv4 s3
+# FUZZ=jwt, as the first fuzz target was run, still picks one target
+FUZZ_TARGETS ?= $(if $(FUZZ),$(FUZZ),policy account sigv4 s3 jwt)
 FUZZ_DIR     := $(BUILD)/fuzz
 FUZZ_CFLAGS  := -std=gnu11 -g -O1 -fno-omit-frame-pointer \
                 -fno-sanitize-recover=all $(WARN) -Iengine/include

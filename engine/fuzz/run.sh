@@ -21,6 +21,7 @@ for t in "$@"; do
 
     case $t in
         policy|account) max_len=65536 ;;
+        jwt)            max_len=9000 ;;
         *)              max_len=8192 ;;
     esac
 

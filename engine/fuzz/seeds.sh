@@ -40,10 +40,12 @@ done
 
 IAM_FUZZ_SEEDS="$out/s3" "$s3map" > /dev/null
 
-# hand-written seeds, for these targets and any added later
-for d in "$src"/engine/fuzz/seeds/*/; do
+# hand-written seeds, for these targets and any added later, in
+# engine/fuzz/seeds/NAME/ or engine/fuzz/seeds-NAME/
+for d in "$src"/engine/fuzz/seeds/*/ "$src"/engine/fuzz/seeds-*/; do
     [ -d "$d" ] || continue
     t=$(basename "$d")
+    t=${t#seeds-}
     mkdir -p "$out/$t"
     cp "$d"* "$out/$t/"
 done
