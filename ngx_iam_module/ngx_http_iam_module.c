@@ -40,6 +40,7 @@ static void *ngx_http_iam_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_iam_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static ngx_int_t ngx_http_iam_init_process(ngx_cycle_t *cycle);
+static void ngx_http_iam_exit_process(ngx_cycle_t *cycle);
 
 static char *ngx_http_iam_account(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -248,7 +249,7 @@ ngx_module_t  ngx_http_iam_module = {
     ngx_http_iam_init_process,             /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_iam_exit_process,             /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -751,6 +752,13 @@ ngx_http_iam_init_process(ngx_cycle_t *cycle)
     }
 
     return ngx_http_iam_jwt_init_worker(cycle);
+}
+
+
+static void
+ngx_http_iam_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_iam_sigv4_exit_worker(cycle);
 }
 
 

@@ -213,6 +213,7 @@ ngx_int_t ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
     ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
     ngx_http_iam_ctx_t *ctx);
 ngx_int_t ngx_http_iam_sigv4_init_worker(ngx_cycle_t *cycle);
+void ngx_http_iam_sigv4_exit_worker(ngx_cycle_t *cycle);
 
 
 /* ngx_http_iam_jwt.c */

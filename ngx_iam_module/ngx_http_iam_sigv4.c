@@ -71,6 +71,14 @@ ngx_http_iam_sigv4_init_worker(ngx_cycle_t *cycle)
 }
 
 
+/* the cache's HMAC contexts, found by make test-valgrind */
+void
+ngx_http_iam_sigv4_exit_worker(ngx_cycle_t *cycle)
+{
+    iam_sigv4_cache_free(&ngx_http_iam_sigv4_cache);
+}
+
+
 ngx_int_t
 ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
     ngx_http_iam_main_conf_t *imcf, ngx_http_iam_loc_conf_t *ilcf,
@@ -190,6 +198,9 @@ ngx_http_iam_sigv4_authenticate(ngx_http_request_t *r,
         }
 
     } else {
+        /* only the trusted-accounts lookup says whose key it is */
+        owner = NULL;
+
         /* the STS endpoint also recognises trusted accounts' users */
         key = ilcf->sts ? iam_account_find_key_trusted(imcf->account,
                                                        auth.access_key,
