@@ -20,31 +20,42 @@ done
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$P_IAM/bucket/object")
 [ "$code" = 403 ] || { echo "bench setup: unsigned request gave $code"; exit 1; }
 
-# Three runs of wrk pinned away from the worker: the median requests per
-# second, and the worker's CPU time per request over all three (from
-# /proc: it does not depend on whether wrk or nginx is the bottleneck).
+# Three rounds, each running wrk (pinned away from the worker) against the
+# three servers in turn, so that a change in the machine's speed during the
+# bench touches all three alike.  Reported: the median requests per second,
+# and the worker's CPU time per request over the three runs (from /proc: it
+# does not depend on whether wrk or nginx is the bottleneck).
 worker=$(pgrep -P "$(cat "$dir/nginx.pid")" | head -n 1)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$worker/stat"; }
 HZ=$(getconf CLK_TCK)
 
-measure() {
-    local before after total=0 out rates=""
-    before=$(cpu_ticks)
-    for _ in 1 2 3; do
-        out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" "$@")
-        rates="$rates $(echo "$out" | awk '/Requests\/sec/ { print $2 }')"
-        total=$((total + $(echo "$out" | awk '/requests in/ { print $1 }')))
+declare -A rates ticks requests
+
+for _ in 1 2 3; do
+    for name in plain iam authreq; do
+        case $name in
+            plain) port=$P_PLAIN ;; iam) port=$P_IAM ;; authreq) port=$P_AUTHREQ ;;
+        esac
+        before=$(cpu_ticks)
+        # all three cycle through the same URLs: wrk's own cost is the same
+        out=$(taskset -c 1 wrk -t1 -c"$CONNS" -d"${DURATION}s" \
+              -s "$dir/cycle.lua" "http://127.0.0.1:$port")
+        after=$(cpu_ticks)
+        rates[$name]="${rates[$name]:-} $(echo "$out" | awk '/Requests\/sec/ { print $2 }')"
+        ticks[$name]=$(( ${ticks[$name]:-0} + after - before ))
+        requests[$name]=$(( ${requests[$name]:-0} + $(echo "$out" | awk '/requests in/ { print $1 }') ))
     done
-    after=$(cpu_ticks)
-    echo "$(echo $rates | tr ' ' '\n' | sort -n | sed -n 2p)" \
-         "$(awk -v t=$((after - before)) -v hz="$HZ" -v n="$total" \
-                'BEGIN { printf "%.2f", t / hz * 1e6 / n }')"
+done
+
+median() { echo $1 | tr ' ' '\n' | sort -n | sed -n 2p; }
+per_request() {
+    awk -v t="${ticks[$1]}" -v hz="$HZ" -v n="${requests[$1]}" \
+        'BEGIN { printf "%.2f", t / hz * 1e6 / n }'
 }
 
-# all three cycle through the same URLs, so wrk's own cost is the same
-read -r plain plain_us < <(measure -s "$dir/cycle.lua" "http://127.0.0.1:$P_PLAIN")
-read -r iam iam_us < <(measure -s "$dir/cycle.lua" "http://127.0.0.1:$P_IAM")
-read -r authreq authreq_us < <(measure -s "$dir/cycle.lua" "http://127.0.0.1:$P_AUTHREQ")
+plain=$(median "${rates[plain]}");     plain_us=$(per_request plain)
+iam=$(median "${rates[iam]}");         iam_us=$(per_request iam)
+authreq=$(median "${rates[authreq]}"); authreq_us=$(per_request authreq)
 
 errors=$(grep -c '\[\(alert\|crit\|emerg\)\]' "$dir/error.log" || true)
 
