@@ -112,3 +112,29 @@ iam_base64url_decode(const char *in, size_t len, unsigned char *out,
 
     return IAM_OK;
 }
+
+
+size_t
+iam_base64url_encode(char *out, const unsigned char *in, size_t len)
+{
+    size_t  i, n;
+
+    n = (size_t) EVP_EncodeBlock((unsigned char *) out, in, (int) len);
+
+    while (n && out[n - 1] == '=') {
+        n--;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (out[i] == '+') {
+            out[i] = '-';
+
+        } else if (out[i] == '/') {
+            out[i] = '_';
+        }
+    }
+
+    out[n] = '\0';
+
+    return n;
+}

@@ -281,7 +281,7 @@ iam_s3_payload_mode(iam_str_t v)
 
     if (v.len == IAM_SIGV4_HEX_LEN) {
         for (i = 0; i < v.len; i++) {
-            if (iam_sigv4_hexval(v.data[i]) < 0) {
+            if (iam_hex_value(v.data[i]) < 0) {
                 return IAM_S3_PAYLOAD_UNSUPPORTED;
             }
         }
@@ -919,7 +919,7 @@ iam_s3_chunked_header(iam_s3_chunked_t *ck)
     size = 0;
     digits = 0;
 
-    while (p < end && (v = iam_sigv4_hexval(*p)) >= 0) {
+    while (p < end && (v = iam_hex_value(*p)) >= 0) {
         if (size > (UINT64_MAX >> 4)) {
             return iam_s3_chunked_fail(ck, IAM_S3_CHUNKED_ERR_SIZE_OVERFLOW,
                                        "a chunk size beyond 64 bits");

@@ -202,7 +202,6 @@ static int iam_s3_bucket_valid(iam_str_t bucket);
 static int iam_s3_check_key(iam_s3_ctx_t *ctx, iam_str_t key,
     iam_s3_error_e err);
 static int iam_s3_utf8(const char *s, size_t len, size_t *nchars);
-static int iam_s3_hex(int c);
 
 
 #define iam_s3_op(m, r, sub, need, allow, flags, op, action, vaction)        \
@@ -2264,11 +2263,11 @@ iam_s3_xml_text(iam_s3_ctx_t *ctx, const char **pp, const char *last)
                 }
 
                 for (d += 2; d < semi; d++) {
-                    if (iam_s3_hex(*d) < 0 || cp > 0x10ffff) {
+                    if (iam_hex_value(*d) < 0 || cp > 0x10ffff) {
                         return IAM_ERROR;
                     }
 
-                    cp = cp * 16 + iam_s3_hex(*d);
+                    cp = cp * 16 + iam_hex_value(*d);
                 }
 
             } else {
@@ -2617,8 +2616,8 @@ iam_s3_put_decoded(iam_s3_ctx_t *ctx, iam_str_t src, unsigned flags,
                 return iam_s3_fail(ctx, err, reason);
             }
 
-            hi = iam_s3_hex(src.data[i + 1]);
-            lo = iam_s3_hex(src.data[i + 2]);
+            hi = iam_hex_value(src.data[i + 1]);
+            lo = iam_hex_value(src.data[i + 2]);
 
             if (hi < 0 || lo < 0) {
                 return iam_s3_fail(ctx, err, reason);
@@ -2852,19 +2851,3 @@ iam_s3_utf8(const char *s, size_t len, size_t *nchars)
     return 1;
 }
 
-
-static int
-iam_s3_hex(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    c |= 0x20;
-
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-
-    return -1;
-}

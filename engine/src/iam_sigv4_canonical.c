@@ -265,8 +265,8 @@ iam_sigv4_recode(char *p, const char *src, size_t len)
         c = (unsigned char) src[i];
 
         if (c == '%' && i + 2 < len) {
-            hi = iam_sigv4_hexval(src[i + 1]);
-            lo = iam_sigv4_hexval(src[i + 2]);
+            hi = iam_hex_value(src[i + 1]);
+            lo = iam_hex_value(src[i + 2]);
 
             if (hi >= 0 && lo >= 0) {
                 c = (unsigned char) (hi << 4 | lo);
@@ -307,8 +307,8 @@ iam_sigv4_sent_path(char *p, const char *src, size_t len)
         c = (unsigned char) src[i];
 
         if (c == '%' && i + 2 < len
-            && iam_sigv4_hexval(src[i + 1]) >= 0
-            && iam_sigv4_hexval(src[i + 2]) >= 0)
+            && iam_hex_value(src[i + 1]) >= 0
+            && iam_hex_value(src[i + 2]) >= 0)
         {
             *p++ = src[i++];
             *p++ = src[i++];
@@ -645,8 +645,8 @@ iam_sigv4_decode(char *dst, const char *src, size_t len)
         s = pct;
 
         if (end - s > 2) {
-            hi = iam_sigv4_hexval(s[1]);
-            lo = iam_sigv4_hexval(s[2]);
+            hi = iam_hex_value(s[1]);
+            lo = iam_hex_value(s[2]);
 
             if (hi >= 0 && lo >= 0) {
                 *p++ = (char) (hi << 4 | lo);

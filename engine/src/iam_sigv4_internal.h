@@ -10,11 +10,6 @@
 #include <iam/iam_sigv4.h>
 
 
-#define iam_sigv4_hexval(c)                                                   \
-    (((c) >= '0' && (c) <= '9') ? (c) - '0'                                   \
-     : ((c) >= 'a' && (c) <= 'f') ? (c) - 'a' + 10                            \
-     : ((c) >= 'A' && (c) <= 'F') ? (c) - 'A' + 10 : -1)
-
 /* RFC 3986 unreserved: A-Z a-z 0-9 - . _ ~; a bitmap, as nginx's escapes */
 #define iam_sigv4_unreserved(c)                                               \
     (iam_sigv4_unreserved_map[(unsigned char) (c) >> 5]                       \

@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 #include <openssl/crypto.h>
 #include <openssl/core_names.h>
+#include <iam/iam_base64url.h>
 #include <iam/iam_sts_token.h>
 
 
@@ -71,12 +72,9 @@ static void iam_sts_put_u32(unsigned char *p, uint32_t v);
 static uint32_t iam_sts_get_u32(const unsigned char *p);
 static int iam_sts_unpack(const unsigned char *p, size_t len,
     iam_sts_session_t *s);
-static size_t iam_sts_base64url_encode(char *out, const unsigned char *in,
-    size_t len);
 static int iam_sts_base64url_decode(unsigned char *out, const char *in,
     size_t len, size_t *outlen, int *exact);
 static int iam_sts_base64_value(int c);
-static int iam_sts_hex(int c);
 
 
 static const struct {
@@ -298,22 +296,6 @@ iam_sts_keyring_wipe(iam_sts_keyring_t *ring)
 }
 
 
-static int
-iam_sts_hex(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-
-    c |= 0x20;
-
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-
-    return -1;
-}
-
 
 int
 iam_sts_keyring_load(iam_sts_keyring_t *ring, const char *file,
@@ -371,8 +353,8 @@ iam_sts_keyring_load(iam_sts_keyring_t *ring, const char *file,
         }
 
         for (i = 0; i < 32; i++) {
-            hi = iam_sts_hex((unsigned char) line[start + 2 * i]);
-            lo = iam_sts_hex((unsigned char) line[start + 2 * i + 1]);
+            hi = iam_hex_value((unsigned char) line[start + 2 * i]);
+            lo = iam_hex_value((unsigned char) line[start + 2 * i + 1]);
 
             if (hi < 0 || lo < 0) {
                 iam_diags_add(diags, file, lineno,
@@ -610,31 +592,6 @@ iam_sts_unpack(const unsigned char *p, size_t len, iam_sts_session_t *s)
 }
 
 
-static size_t
-iam_sts_base64url_encode(char *out, const unsigned char *in, size_t len)
-{
-    size_t  i, n;
-
-    n = (size_t) EVP_EncodeBlock((unsigned char *) out, in, (int) len);
-
-    while (n && out[n - 1] == '=') {
-        n--;
-    }
-
-    for (i = 0; i < n; i++) {
-        if (out[i] == '+') {
-            out[i] = '-';
-
-        } else if (out[i] == '/') {
-            out[i] = '_';
-        }
-    }
-
-    out[n] = '\0';
-
-    return n;
-}
-
 
 static int
 iam_sts_base64_value(int c)
@@ -862,7 +819,7 @@ iam_sts_token_seal(const iam_sts_keyring_t *ring,
 
     OPENSSL_cleanse(plain, plen);
 
-    *len = iam_sts_base64url_encode(out, raw, tlen);
+    *len = iam_base64url_encode(out, raw, tlen);
     iam_sts_credentials(k, raw, tlen, creds);
 
     return creds->access_key_id[0] ? IAM_STS_OK : IAM_STS_ERR_INTERNAL;

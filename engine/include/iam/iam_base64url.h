@@ -23,6 +23,12 @@
 int iam_base64url_decode(const char *in, size_t len, unsigned char *out,
     size_t *outlen);
 
+/*
+ * Encodes len bytes of in as canonical base64url into out, NUL-terminated
+ * (4 * ((len + 2) / 3) + 1 bytes); returns the text's length.
+ */
+size_t iam_base64url_encode(char *out, const unsigned char *in, size_t len);
+
 /* 1 when s is canonical base64url */
 int iam_base64url_valid(const char *in, size_t len);
 

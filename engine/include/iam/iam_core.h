@@ -63,6 +63,20 @@ iam_str_eq_cstr(iam_str_t a, const char *s)
 }
 
 
+/* The value of a hexadecimal digit, either case; -1 for any other byte. */
+static inline int
+iam_hex_value(int c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    c |= 0x20;
+
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+
 /*
  * An arena for everything compiled at load time: one pool per account or
  * policy set, freed at once.  Never used on the request path.
